@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# PID 1 of the test VM (kernel command line init=). The root filesystem is the
+# host's, shared read-only over 9p; the writable "out" share carries the
+# command in (.kvmdp/cmd) and the results out (.kvmdp/rc, dmesg, kmemleak).
+# Never exits: it powers the VM off, and a crash ends QEMU (panic=-1, -no-reboot).
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /dev/hugepages
+mount -t devpts devpts /dev/pts
+for d in /dev/shm /run /tmp /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+mount -t hugetlbfs -o pagesize=2M hugetlbfs /dev/hugepages
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /out ||
+	{ echo "kvmdp-init: cannot mount the out share on /out" >/dev/console; echo o >/proc/sysrq-trigger; }
+ln -s /proc/self/fd /dev/fd 2>/dev/null
+ip link set lo up 2>/dev/null
+hostname kvmdp-vm
+
+state=/out/.kvmdp
+echo "kvmdp-init: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s" >/dev/console
+(
+	export HOME=/tmp KVMDP_OUT=/out KVMDP_IN_VM=1
+	# shellcheck disable=SC1091
+	. "$state/cmd"
+) </dev/null >/dev/console 2>&1
+echo $? >"$state/rc.tmp" && mv "$state/rc.tmp" "$state/rc"
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >"$state/kmemleak.txt"
+fi
+dmesg >"$state/dmesg.txt"
+sync
+echo o >/proc/sysrq-trigger
+sleep 30

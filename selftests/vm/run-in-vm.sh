@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run-in-vm.sh [options] -- COMMAND [ARGS...]
+#
+# Boot the test kernel (built first by build-kernel.sh if needed) under QEMU
+# with software emulation and -cpu max (SVM + nested paging), share the host
+# root read-only over virtio-9p, run COMMAND as root in the guest (same working
+# directory, KVMDP_* variables passed through, KVMDP_OUT=/out writable), power off.
+#
+# Exit status: COMMAND's; 124 on timeout; 125 when the guest died before
+# COMMAND finished; 126 when dmesg has a kernel splat (WARN, BUG, Oops, KASAN,
+# lockdep, RCU, kmemleak) even though COMMAND passed.
+#
+# Options:
+#   --debug            boot the debug kernel (KASAN, lockdep, kmemleak, ...)
+#   --smp N            vCPUs of the test VM (default 2)
+#   --mem SIZE         RAM of the test VM (default 6G)
+#   --hugepages N      2 MiB pages reserved at boot (default 512)
+#   --thread single|multi  TCG threading (default single; multi only for benchmarks)
+#   --timeout SECONDS  hard limit for the whole boot + command (default 1800)
+#   --append ARGS      extra kernel command line (e.g. kvm_amd.npt=0)
+#   --out DIR          host directory mounted at /out (default: new temp dir)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=normal smp=2 mem=6G hugepages=512 thread=single timeout_s=1800 append="" out=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--debug) flavour=debug ;;
+	--smp) smp=${2:?--smp needs a number}; shift ;;
+	--mem) mem=${2:?--mem needs a size}; shift ;;
+	--hugepages) hugepages=${2:?--hugepages needs a number}; shift ;;
+	--thread) thread=${2:?--thread needs single or multi}; shift ;;
+	--timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
+	--append) append=${2?--append needs kernel arguments}; shift ;;
+	--out) out=${2:?--out needs a directory}; shift ;;
+	--) shift; break ;;
+	*) die "unknown option $1 (see the header of $0)" ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || die "usage: run-in-vm.sh [options] -- COMMAND [ARGS...]"
+case "$thread" in single|multi) ;; *) die "--thread must be single or multi" ;; esac
+
+apt_install qemu-system-x86
+build_args=()
+[ "$flavour" = debug ] && build_args+=(--debug)
+kernel=$("$(dirname "$0")/build-kernel.sh" "${build_args[@]}" | tail -n 1)
+[ -f "$kernel" ] || die "no kernel image at $kernel"
+
+[ -n "$out" ] || out=$(mktemp -d /tmp/kvmdp-vm.XXXXXX)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+state=$out/.kvmdp
+rm -rf "$state"
+mkdir -p "$state"
+# The guest mounts the out share on /out: the mount point must exist on the
+# (read-only) shared root.
+[ -d /out ] || mkdir /out
+
+# The command, its working directory and KVMDP_* environment, for guest-init.sh.
+{
+	printf 'cd %q || exit 125\n' "$PWD"
+	env | grep -E '^KVMDP_[A-Z0-9_]*=' | grep -v -E '^KVMDP_(OUT|IN_VM)=' |
+		while IFS='=' read -r k v; do printf 'export %s=%q\n' "$k" "$v"; done
+	printf '%q ' "$@"
+	echo
+} >"$state/cmd"
+
+cmdline="console=ttyS0 root=root rootfstype=9p"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+cmdline+=" ro init=$(cd "$(dirname "$0")" && pwd)/guest-init.sh panic=-1 quiet"
+cmdline+=" hugepages=$hugepages transparent_hugepage=madvise $append"
+
+log "booting $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$kernel")")")")") ($flavour, smp $smp, $mem, tcg thread=$thread); results in $out"
+set +e
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	-machine q35 -accel tcg,thread="$thread" -cpu max -smp "$smp" -m "$mem" \
+	-display none -monitor none -serial stdio -no-reboot \
+	-kernel "$kernel" -append "$cmdline" \
+	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
+	</dev/null 2>&1 | tr -d '\r' | tee "$out/console.log"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+
+if [ "$qemu_rc" -eq 124 ]; then
+	log "timeout: the VM ran longer than $timeout_s s"
+	exit 124
+fi
+if [ ! -f "$state/rc" ]; then
+	log "the guest died before the command finished (qemu exit $qemu_rc); see $out/console.log"
+	exit 125
+fi
+rc=$(cat "$state/rc")
+
+# A kernel splat anywhere fails the run, whatever the command said.
+splat='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|possible (recursive|circular) locking'
+splat+='|inconsistent lock state|suspicious RCU usage|lockdep|blocked for more than|Call Trace:|kernel BUG'
+if grep -E -n "$splat" "$state/dmesg.txt" "$out/console.log" >"$state/splats.txt"; then
+	log "kernel splat in the guest log:"
+	head -n 20 "$state/splats.txt" >&2
+	[ "$rc" -eq 0 ] && rc=126
+fi
+if [ -s "$state/kmemleak.txt" ]; then
+	log "kmemleak reports leaks:"
+	head -n 20 "$state/kmemleak.txt" >&2
+	[ "$rc" -eq 0 ] && rc=126
+fi
+log "guest command exit status $rc"
+exit "$rc"

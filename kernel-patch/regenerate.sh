@@ -18,7 +18,7 @@ branch=$(git -C "$tree" symbolic-ref --short HEAD)
 
 git -C "$tree" config "branch.$branch.description" "$(cat "$here/cover-letter.txt")"
 rm -f "$here"/0*.patch
-git -C "$tree" format-patch -q --cover-letter --cover-from-description=message \
+git -C "$tree" format-patch -q --cover-letter --cover-from-description=subject \
 	--base=pristine --subject-prefix="RFC PATCH" -o "$here" pristine.."$branch"
 
 {
@@ -28,5 +28,9 @@ git -C "$tree" format-patch -q --cover-letter --cover-from-description=message \
 } >"$here/series"
 
 echo "regenerated $(grep -c '^0' "$here/series") patches from $tree ($branch)"
-(cd "$tree" && ./scripts/checkpatch.pl --strict --terse "$here"/0*.patch) |
+# checkpatch's SPDX check runs Debian's python3 with python3-ply and python3-git.
+dpkg-query -W python3-ply python3-git >/dev/null 2>&1 ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-ply python3-git >/dev/null
+(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse \
+	$(grep '^0' "$here/series" | sed "s|^|$here/|")) |
 	grep -v -E '^total: 0 errors, 0 warnings, 0 checks' || true

@@ -44,7 +44,8 @@ prepare_tree
 export CCACHE_DIR=$KVMDP_CACHE/ccache CCACHE_BASEDIR=$KVMDP_CACHE CCACHE_NOHASHDIR=1
 ccache -M 8G >/dev/null
 mkdir -p "$out"
-mk=(make -C "$KVMDP_SRC" O="$out" -j"$(($(nproc) + 1))" CC="ccache gcc"
+# LOCALVERSION= (empty): no "+" for the git tree; the release is 6.12.117-kvmdp.
+mk=(make -C "$KVMDP_SRC" O="$out" -j"$(($(nproc) + 1))" CC="ccache gcc" LOCALVERSION=
 	KBUILD_BUILD_USER=kvmdp KBUILD_BUILD_HOST="series-$key")
 log "configuring ($flavour)"
 "${mk[@]}" -s x86_64_defconfig >/dev/null

@@ -62,7 +62,7 @@ mkdir -p "$state"
 # The command, its working directory and KVMDP_* environment, for guest-init.sh.
 {
 	printf 'cd %q || exit 125\n' "$PWD"
-	env | grep -E '^KVMDP_[A-Z0-9_]*=' | grep -v -E '^KVMDP_(OUT|IN_VM)=' |
+	env | { grep -E '^KVMDP_[A-Z0-9_]*=' || true; } | { grep -v -E '^KVMDP_(OUT|IN_VM)=' || true; } |
 		while IFS='=' read -r k v; do printf 'export %s=%q\n' "$k" "$v"; done
 	printf '%q ' "$@"
 	echo

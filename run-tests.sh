@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run-tests.sh [--no-debug]
+#
+# Every test of the project, as CI runs it, on a fresh Debian 12 machine
+# (installs what it needs; root for apt and QEMU):
+#   1. host tier: mvn verify (unit tests, JNI, syscalls the host allows)
+#   2. builds the patched 6.12 kernel (selftests/vm/build-kernel.sh)
+#   3. the JUnit suite inside the QEMU test VM, as root, on that kernel
+#   4. the kernel's KVM selftests in the VM, with TDP and with shadow paging
+#   5. the same kernel selftests on the debug kernel (KASAN, lockdep,
+#      kmemleak), unless --no-debug
+# A kernel splat, crash or timeout of any VM run is a failed test.
+# Reports go to target/test-results; the last line is "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")" && pwd)
+cd "$root"
+. selftests/vm/lib.sh
+
+debug=1
+for a in "$@"; do
+	case "$a" in
+	--no-debug) debug=0 ;;
+	*) die "unknown option $a (use --no-debug)" ;;
+	esac
+done
+
+results=$root/target/test-results
+rm -rf "$results"
+mkdir -p "$results/steps"
+steps_xml=$results/steps/TEST-steps.xml
+step_cases=()
+
+# step NAME CMD... : run a step, record it as a test case (its exit status).
+step() {
+	local name=$1 rc start=$SECONDS
+	shift
+	log "=== $name"
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		step_cases+=("<testcase classname=\"steps\" name=\"$name\" time=\"$((SECONDS - start))\"/>")
+	else
+		log "=== $name FAILED (exit $rc)"
+		step_cases+=("<testcase classname=\"steps\" name=\"$name\" time=\"$((SECONDS - start))\"><failure message=\"exit status $rc\"/></testcase>")
+	fi
+	return $rc
+}
+
+write_steps() {
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo "<testsuite name=\"steps\" tests=\"${#step_cases[@]}\">"
+		printf '%s\n' "${step_cases[@]}"
+		echo '</testsuite>'
+	} >"$steps_xml"
+}
+
+apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
+	qemu-system-x86
+
+host_tests() {
+	mvn -B -q verify
+	local rc=$?
+	mkdir -p "$results/host"
+	find . -path '*/target/surefire-reports/TEST-*.xml' -exec cp {} "$results/host/" \;
+	return $rc
+}
+
+# kselftests FLAVOUR LIST NAME [run-in-vm options]
+kselftests() {
+	local flavour=$1 list=$2 name=$3
+	shift 3
+	local opts=() kdir
+	[ "$flavour" = debug ] && opts+=(--debug)
+	kdir=$(build_dir "$flavour")/kselftest-kvm
+	selftests/vm/run-in-vm.sh "${opts[@]}" "$@" --out "$results/$name" -- \
+		selftests/kernel/run-kselftests.sh "$kdir" "$list" "/out/TEST-$name.xml" "$name"
+}
+
+step host-tier host_tests
+step kernel-build selftests/vm/build-kernel.sh >/dev/null &&
+	step vm-junit-suite selftests/run-vm-suite.sh --out "$results/vm-junit"
+step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftests-tdp
+step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
+	kselftests-shadow --append kvm_amd.npt=0
+if [ $debug -eq 1 ]; then
+	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null &&
+		step kselftests-debug kselftests debug selftests/kernel/kselftests.list \
+			kselftests-debug --timeout 2400
+fi
+
+write_steps
+selftests/summarize.py steps="$results/steps" host="$results/host" \
+	vm="$results/vm-junit" kselftests="$results/kselftests-tdp" \
+	kselftests-shadow="$results/kselftests-shadow" \
+	$([ $debug -eq 1 ] && echo kselftests-debug="$results/kselftests-debug")

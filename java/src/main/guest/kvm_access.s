@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: Apache-2.0
+# kvm_access: makes KVM itself read or write guest memory (its instruction
+# emulator, PV MSRs) or provokes one particular exit. Mode in rdi (see
+# ACCESS_* in guest_abi.inc); rsi buffer gva in test memory, rdx length or
+# value, rcx second address (MMIO or jump target). Ends with out PORT_DONE
+# (eax = 0) and hlt, except for the modes that never come back.
+	.include "guest_abi.inc"
+	.intel_syntax noprefix
+	.code64
+	.text
+	.globl _start
+_start:
+	cld
+	mov	r8, rsi			# buffer
+	mov	r9, rdx			# length / value
+	mov	r10, rcx		# second address
+	cmp	rdi, ACCESS_OUTSB
+	je	do_outsb
+	cmp	rdi, ACCESS_OUTSL
+	je	do_outsl
+	cmp	rdi, ACCESS_INSB
+	je	do_insb
+	cmp	rdi, ACCESS_MOVSB_TO_MMIO
+	je	do_movsb_to_mmio
+	cmp	rdi, ACCESS_MMIO_READ
+	je	do_mmio_read
+	cmp	rdi, ACCESS_MMIO_WRITE
+	je	do_mmio_write
+	cmp	rdi, ACCESS_KVMCLOCK
+	je	do_kvmclock
+	cmp	rdi, ACCESS_STEAL_TIME
+	je	do_steal_time
+	cmp	rdi, ACCESS_UD2
+	je	do_ud2
+	cmp	rdi, ACCESS_JUMP
+	je	do_jump
+	mov	eax, -1			# unknown mode
+	jmp	report_done
+
+do_outsb:				# KVM's emulator reads the buffer
+	mov	rcx, r9
+	mov	dx, PORT_DATA
+	rep outsb
+	jmp	done
+
+do_outsl:
+	mov	rcx, r9
+	shr	rcx, 2
+	mov	dx, PORT_DATA
+	rep outsd
+	jmp	done
+
+do_insb:				# KVM's emulator writes the buffer
+	mov	rdi, r8
+	mov	rcx, r9
+	mov	dx, PORT_DATA
+	rep insb
+	jmp	done
+
+do_movsb_to_mmio:			# KVM reads the buffer, userspace sees MMIO writes
+	mov	rdi, r10
+	mov	rcx, r9
+	rep movsb
+	jmp	done
+
+do_mmio_read:
+	mov	rax, [r10]
+	mov	[r8], rax
+	mov	dx, PORT_VALUE
+	out	dx, eax
+	jmp	done
+
+do_mmio_write:
+	mov	[r10], r9
+	jmp	done
+
+do_kvmclock:				# KVM writes struct pvclock_vcpu_time_info at r8
+	mov	ecx, MSR_KVM_SYSTEM_TIME_NEW
+	call	enable_pv_msr
+	mov	eax, [r8]		# version
+	mov	dx, PORT_VALUE
+	out	dx, eax
+	movzx	eax, byte ptr [r8 + 29]	# flags
+	out	dx, eax
+	jmp	done
+
+do_steal_time:				# KVM writes struct kvm_steal_time at r8
+	mov	ecx, MSR_KVM_STEAL_TIME
+	call	enable_pv_msr
+	mov	eax, [r8 + 8]		# version
+	mov	dx, PORT_VALUE
+	out	dx, eax
+	jmp	done
+
+enable_pv_msr:				# wrmsr(ecx, r8 | KVM_MSR_ENABLED)
+	mov	rax, r8
+	or	rax, KVM_MSR_ENABLED
+	mov	rdx, rax
+	shr	rdx, 32
+	wrmsr
+	ret
+
+do_ud2:
+	ud2
+
+do_jump:
+	jmp	r10
+
+done:
+	xor	eax, eax
+report_done:
+	mov	dx, PORT_DONE
+	out	dx, eax
+halt_forever:
+	hlt
+	jmp	halt_forever

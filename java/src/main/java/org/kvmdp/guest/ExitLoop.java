@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.guest;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.kvmdp.kvm.Vcpu;
+import org.kvmdp.kvm.VcpuExit;
+
+/**
+ * Runs a vCPU exit after exit through a handler, with a deadline: a watchdog kicks the vCPU
+ * when it passes, and the loop then fails with the last exits seen, so a stuck guest fails a
+ * test instead of hanging the suite. Interruptions before the deadline are not passed to the
+ * handler (they can only be stale kicks); use {@link Vcpu#run} directly to see them.
+ */
+public final class ExitLoop {
+    private static final int REMEMBERED_EXITS = 8;
+    private static final ScheduledExecutorService WATCHDOG =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kvmdp-vcpu-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** Decides what to do with one exit: true to run again, false to stop. */
+    @FunctionalInterface
+    public interface Handler {
+        boolean handle(VcpuExit exit);
+    }
+
+    private ExitLoop() {}
+
+    /**
+     * Runs {@code vcpu} until {@code handler} returns false; returns the last exit. Throws
+     * {@link GuestTimeoutException} if {@code timeout} passes first.
+     */
+    public static VcpuExit run(Vcpu vcpu, Duration timeout, Handler handler) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Deque<VcpuExit> recent = new ArrayDeque<>();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(vcpu::kick, timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+        try {
+            while (true) {
+                VcpuExit exit = vcpu.run();
+                if (recent.size() == REMEMBERED_EXITS) {
+                    recent.removeFirst();
+                }
+                recent.addLast(exit);
+                if (exit instanceof VcpuExit.Interrupted) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new GuestTimeoutException("vCPU " + vcpu.id()
+                                + " still running after " + timeout + "; last exits " + recent);
+                    }
+                    continue; // a late kick from an earlier loop's watchdog: not ours
+                }
+                if (!handler.handle(exit)) {
+                    return exit;
+                }
+            }
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
+    /** A guest did not finish in time. */
+    public static final class GuestTimeoutException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GuestTimeoutException(String message) {
+            super(message);
+        }
+    }
+}

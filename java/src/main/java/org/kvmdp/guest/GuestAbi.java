@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.guest;
+
+/**
+ * The contract between the guest programs and the host: IO ports, modes and MSRs (mirroring
+ * java/src/main/guest/guest_abi.inc, checked by a test) and the guest physical memory map the
+ * harness builds.
+ *
+ * <p>Guest physical memory map (identity-mapped with 2 MiB pages):
+ * <pre>
+ *   0x0000_0000  system memslot 0, {@value #SYSTEM_MEMORY_SIZE} bytes, anonymous:
+ *     0x1000     GDT (null, code64, data, 64-bit TSS)
+ *     0x2000     PML4, 0x3000 PDPT, 0x10000.. one page directory per GiB
+ *     0x10_0000  program code (loaded at {@link #CODE_GPA})
+ *     0x20_0000  vCPU stacks, {@value #STACK_SIZE} bytes each
+ *   0xC000_0000  {@link #MMIO_GPA}: mapped in the page tables, no memslot (MMIO exits)
+ *   0x1_0000_0000 and up: test memory slots, 1 GiB aligned
+ * </pre>
+ */
+public final class GuestAbi {
+    public static final int PORT_PROGRESS = 0x10;
+    public static final int PORT_TOUCHED = 0x11;
+    public static final int PORT_DONE = 0x12;
+    public static final int PORT_VALUE = 0x13;
+    public static final int PORT_DATA = 0x14;
+
+    public static final int TOUCH_READ = 0;
+    public static final int TOUCH_WRITE = 1;
+
+    public static final int ACCESS_OUTSB = 0;
+    public static final int ACCESS_OUTSL = 1;
+    public static final int ACCESS_INSB = 2;
+    public static final int ACCESS_MOVSB_TO_MMIO = 3;
+    public static final int ACCESS_MMIO_READ = 4;
+    public static final int ACCESS_MMIO_WRITE = 5;
+    public static final int ACCESS_KVMCLOCK = 6;
+    public static final int ACCESS_STEAL_TIME = 7;
+    public static final int ACCESS_UD2 = 8;
+    public static final int ACCESS_JUMP = 9;
+
+    public static final int MSR_KVM_SYSTEM_TIME_NEW = 0x4b564d01;
+    public static final int MSR_KVM_STEAL_TIME = 0x4b564d03;
+    public static final int KVM_MSR_ENABLED = 1;
+
+    public static final long GDT_GPA = 0x1000;
+    public static final long PML4_GPA = 0x2000;
+    public static final long PDPT_GPA = 0x3000;
+    public static final long PAGE_DIRECTORIES_GPA = 0x10000;
+    /** Where programs are loaded and entered; also the link address in guest CMakeLists.txt. */
+    public static final long CODE_GPA = 0x100000;
+    public static final long CODE_MAX_SIZE = 0x100000;
+    public static final long STACKS_GPA = 0x200000;
+    public static final long STACK_SIZE = 0x4000;
+    public static final int MAX_VCPUS = 128;
+    public static final int SYSTEM_SLOT = 0;
+    public static final long SYSTEM_MEMORY_SIZE = 0x400000;
+    public static final long MMIO_GPA = 0xC000_0000L;
+    public static final long TEST_MEMORY_GPA = 1L << 32;
+    /** Guest physical addresses below this can be mapped (one page directory per GiB). */
+    public static final long MAPPABLE_LIMIT = 64L << 30;
+    public static final long GUEST_PAGE_SIZE = 2L << 20;
+
+    private GuestAbi() {}
+
+    /** The top of vCPU {@code id}'s stack. */
+    public static long stackTop(int id) {
+        return STACKS_GPA + STACK_SIZE * (id + 1L);
+    }
+}

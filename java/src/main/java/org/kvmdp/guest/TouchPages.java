@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.guest;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.kvmdp.kvm.Vcpu;
+import org.kvmdp.kvm.VcpuExit;
+
+/**
+ * The demand_paging_test workload on {@link GuestProgram#TOUCH_PAGES}: N vCPUs, each touching
+ * every {@code stride} bytes of its own contiguous slice of a {@link MemoryRegion}, writing or
+ * checking the word (gpa XOR seed). All vCPU threads are started and waiting before the clock
+ * starts; failures on vCPU threads are rethrown on the caller's thread.
+ */
+public final class TouchPages {
+    /** What to run. {@code progressEvery} 0 disables progress exits. */
+    public record Params(int vcpus, boolean write, long stride, long seed, int progressEvery,
+            Duration timeout) {
+        public Params {
+            if (vcpus < 1 || vcpus > GuestAbi.MAX_VCPUS) {
+                throw new IllegalArgumentException("vCPUs must be in [1, " + GuestAbi.MAX_VCPUS
+                        + "], got " + vcpus);
+            }
+            if (stride < 8 || stride % 8 != 0) {
+                throw new IllegalArgumentException("stride must be a positive multiple of 8, got "
+                        + stride);
+            }
+            if (progressEvery < 0) {
+                throw new IllegalArgumentException("progressEvery must be >= 0");
+            }
+            Objects.requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /** One vCPU's outcome as reported through the IO ports. */
+    public record VcpuResult(int vcpu, long sliceGpa, long sliceSize, long touched,
+            long mismatches, long progressReports, long elapsedNanos) {}
+
+    /** All vCPUs' outcomes; elapsed time is from the common start to the last HLT. */
+    public record Result(List<VcpuResult> vcpus, long elapsedNanos) {
+        public long touched() {
+            return vcpus.stream().mapToLong(VcpuResult::touched).sum();
+        }
+
+        public long mismatches() {
+            return vcpus.stream().mapToLong(VcpuResult::mismatches).sum();
+        }
+
+        /** Touches per second over the whole run. */
+        public double touchesPerSecond() {
+            return touched() * 1e9 / Math.max(elapsedNanos, 1);
+        }
+    }
+
+    private TouchPages() {}
+
+    /** The value the guest writes (or expects) at guest physical {@code gpa}. */
+    public static long expectedValue(long gpa, long seed) {
+        return gpa ^ seed;
+    }
+
+    /** Writes every touch point of the region the way the guest's write mode would. */
+    public static void fill(MemoryRegion region, long stride, long seed) {
+        for (long offset = 0; offset < region.size(); offset += stride) {
+            region.memory().putLong(offset, expectedValue(region.gpa() + offset, seed));
+        }
+    }
+
+    /** Counts touch points whose word differs from the expected value. */
+    public static long countMismatches(MemoryRegion region, long stride, long seed) {
+        long mismatches = 0;
+        for (long offset = 0; offset < region.size(); offset += stride) {
+            if (region.memory().getLong(offset) != expectedValue(region.gpa() + offset, seed)) {
+                mismatches++;
+            }
+        }
+        return mismatches;
+    }
+
+    /** Runs the workload over all of {@code region}. */
+    public static Result run(GuestVm guest, MemoryRegion region, Params params) {
+        long slice = region.size() / params.vcpus();
+        if (slice % params.stride() != 0 || slice == 0) {
+            throw new IllegalArgumentException("region of " + region.size() + " bytes does not"
+                    + " split into " + params.vcpus() + " slices of whole strides");
+        }
+        List<Vcpu> vcpus = new ArrayList<>();
+        for (int i = 0; i < params.vcpus(); i++) {
+            vcpus.add(guest.prepareVcpu(i, region.gpa() + i * slice, slice, params.stride(),
+                    params.write() ? GuestAbi.TOUCH_WRITE : GuestAbi.TOUCH_READ, params.seed(),
+                    params.progressEvery()));
+        }
+        CountDownLatch ready = new CountDownLatch(params.vcpus());
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        VcpuResult[] results = new VcpuResult[params.vcpus()];
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < params.vcpus(); i++) {
+            int index = i;
+            Thread t = new Thread(() -> {
+                ready.countDown();
+                try {
+                    go.await();
+                    results[index] = runOne(vcpus.get(index), region.gpa() + index * slice, slice,
+                            params);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "vcpu-" + i);
+            t.start();
+            threads.add(t);
+        }
+        try {
+            ready.await();
+            long start = System.nanoTime();
+            go.countDown();
+            long joinDeadline = System.nanoTime() + params.timeout().toNanos()
+                    + TimeUnit.SECONDS.toNanos(10);
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
+                if (t.isAlive()) {
+                    throw new IllegalStateException(t.getName() + " did not finish");
+                }
+            }
+            long elapsed = System.nanoTime() - start;
+            if (failure.get() != null) {
+                throw new IllegalStateException("vCPU thread failed: " + failure.get(),
+                        failure.get());
+            }
+            return new Result(List.of(results), elapsed);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for vCPU threads", e);
+        }
+    }
+
+    private static VcpuResult runOne(Vcpu vcpu, long sliceGpa, long sliceSize, Params params) {
+        long start = System.nanoTime();
+        long[] touched = {-1};
+        long[] mismatches = {-1};
+        long[] progress = {0};
+        ExitLoop.run(vcpu, params.timeout(), exit -> {
+            if (exit instanceof VcpuExit.Io io && io.direction() == VcpuExit.Direction.OUT) {
+                switch (io.port()) {
+                    case GuestAbi.PORT_PROGRESS:
+                        progress[0]++;
+                        return true;
+                    case GuestAbi.PORT_TOUCHED:
+                        touched[0] = io.value();
+                        return true;
+                    case GuestAbi.PORT_DONE:
+                        mismatches[0] = io.value();
+                        return true;
+                    default:
+                        break;
+                }
+            } else if (exit instanceof VcpuExit.Hlt && mismatches[0] >= 0) {
+                return false;
+            }
+            throw new IllegalStateException("vCPU " + vcpu.id() + " touch_pages: unexpected exit "
+                    + exit + " at " + vcpu.getRegs());
+        });
+        return new VcpuResult(vcpu.id(), sliceGpa, sliceSize, touched[0], mismatches[0],
+                progress[0], System.nanoTime() - start);
+    }
+}

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.kvm;
+
+import org.kvmdp.nativeio.Uapi;
+
+/** KVM_MEMORY_EXIT_FLAG_* bits of a {@link VcpuExit.MemoryFault}. */
+public final class MemoryFaultFlags {
+    /** KVM_MEMORY_EXIT_FLAG_PRIVATE: the access was to private memory. */
+    public static final long PRIVATE = Uapi.get("KVM_MEMORY_EXIT_FLAG_PRIVATE");
+
+    private MemoryFaultFlags() {}
+}

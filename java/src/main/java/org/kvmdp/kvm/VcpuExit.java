@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.kvm;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * Why KVM_RUN returned, one record per exit kind. A memory fault (KVM_RUN failing with
+ * EFAULT and exit reason KVM_EXIT_MEMORY_FAULT) and an interruption (EINTR) are results
+ * here, not exceptions. Exits this project does not decode arrive as {@link Unknown}.
+ */
+public sealed interface VcpuExit {
+
+    /** Direction of a port IO exit. */
+    enum Direction { IN, OUT }
+
+    /** KVM_EXIT_IO: {@code count} items of {@code size} bytes; {@code data} holds OUT data. */
+    record Io(Direction direction, int size, int port, int count, byte[] data) implements VcpuExit {
+        /** Bytes moved by this exit: size * count. */
+        public int length() {
+            return size * count;
+        }
+
+        /** The first item as an unsigned little-endian number (OUT only). */
+        public long value() {
+            return VcpuExits.littleEndian(data, 0, size);
+        }
+
+        @Override
+        public String toString() {
+            return "Io[" + direction + " port=0x" + Integer.toHexString(port) + " size=" + size
+                    + " count=" + count + " data=" + HexFormat.of().formatHex(data) + "]";
+        }
+    }
+
+    /** KVM_EXIT_MMIO: an access to {@code gpa} that no memslot backs; data for writes. */
+    record Mmio(long gpa, int length, boolean isWrite, byte[] data) implements VcpuExit {
+        /** The written bytes as an unsigned little-endian number (writes only). */
+        public long value() {
+            return VcpuExits.littleEndian(data, 0, length);
+        }
+
+        @Override
+        public String toString() {
+            return "Mmio[" + (isWrite ? "write" : "read") + " gpa=0x" + Long.toHexString(gpa)
+                    + " len=" + length + " data=" + HexFormat.of().formatHex(data) + "]";
+        }
+    }
+
+    /** KVM_EXIT_HLT: the guest halted with no in-kernel interrupt controller. */
+    record Hlt() implements VcpuExit {}
+
+    /** KVM_EXIT_SHUTDOWN: triple fault or similar; the vCPU cannot continue. */
+    record Shutdown() implements VcpuExit {}
+
+    /** KVM_EXIT_FAIL_ENTRY: hardware refused to enter the guest (e.g. SVM VMEXIT_INVALID). */
+    record FailEntry(long hardwareReason, int cpu) implements VcpuExit {}
+
+    /** KVM_EXIT_INTERNAL_ERROR with its suberror (KVM_INTERNAL_ERROR_*) and debug data. */
+    record InternalError(int suberror, long[] data) implements VcpuExit {
+        @Override
+        public String toString() {
+            return "InternalError[suberror=" + suberror + " data=" + Arrays.toString(data) + "]";
+        }
+    }
+
+    /**
+     * KVM_EXIT_MEMORY_FAULT: KVM_RUN failed with EFAULT for the range [gpa, gpa + size);
+     * {@code flags} holds KVM_MEMORY_EXIT_FLAG_* bits.
+     */
+    record MemoryFault(long flags, long gpa, long size) implements VcpuExit {
+        /** Whether the guest accessed the range as private memory. */
+        public boolean isPrivate() {
+            return (flags & MemoryFaultFlags.PRIVATE) != 0;
+        }
+
+        @Override
+        public String toString() {
+            return "MemoryFault[flags=0x" + Long.toHexString(flags) + " gpa=0x"
+                    + Long.toHexString(gpa) + " size=0x" + Long.toHexString(size) + "]";
+        }
+    }
+
+    /** KVM_EXIT_SYSTEM_EVENT of {@code type} (KVM_SYSTEM_EVENT_*) with its data words. */
+    record SystemEvent(int type, long[] data) implements VcpuExit {
+        @Override
+        public String toString() {
+            return "SystemEvent[type=" + type + " data=" + Arrays.toString(data) + "]";
+        }
+    }
+
+    /** KVM_RUN returned EINTR (a signal, e.g. {@link Vcpu#kick}) or KVM_EXIT_INTR. */
+    record Interrupted() implements VcpuExit {}
+
+    /** Any other exit reason. */
+    record Unknown(int reason) implements VcpuExit {}
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class GuestMemoryTest {
+    @ParameterizedTest
+    @EnumSource(Backing.class)
+    void everyAvailableBackingMapsReadsWritesAndUnmaps(Backing backing) throws IOException {
+        long size = backing.pageSize() * 2;
+        assumeTrue(backing.unavailabilityReason(size).isEmpty(),
+                () -> backing + " unavailable: " + backing.unavailabilityReason(size).get());
+        long address;
+        try (GuestMemory memory = GuestMemory.allocate(backing, size)) {
+            address = memory.address();
+            assertThat(address % backing.pageSize()).as("aligned to the backing's page").isZero();
+            memory.putLong(0, 42);
+            memory.putLong(size - 8, -1);
+            assertThat(memory.getLong(0)).isEqualTo(42);
+            assertThat(memory.getLong(size - 8)).isEqualTo(-1);
+            assertThat(memory.getLong(4096)).isZero();
+            assertThat(mapped(address)).isTrue();
+            if (backing.isShared()) {
+                assertThat(memory.memfd()).isNotNegative();
+            } else {
+                assertThatThrownBy(memory::memfd).isInstanceOf(IllegalStateException.class);
+            }
+        }
+        assertThat(mapped(address)).as("unmapped on close").isFalse();
+    }
+
+    @Test
+    void transparentHugePagesAreAdvisedHuge() throws IOException {
+        assumeTrue(Backing.THP.isAvailable(), () -> Backing.THP.unavailabilityReason().get());
+        try (GuestMemory memory = GuestMemory.allocate(Backing.THP, 4L << 20)) {
+            String smaps = Files.readString(Path.of("/proc/self/smaps"));
+            String start = Long.toHexString(memory.address());
+            int at = smaps.indexOf("\n" + start + "-");
+            assertThat(at).as("mapping listed in smaps").isNotNegative();
+            int next = smaps.indexOf("VmFlags:", at);
+            assertThat(smaps.substring(next, smaps.indexOf('\n', next))).contains(" hg");
+        }
+    }
+
+    @Test
+    void badArgumentsAreRefusedBeforeAnySyscall() {
+        assertThatThrownBy(() -> GuestMemory.allocate(null, 4096))
+                .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> GuestMemory.allocate(Backing.ANONYMOUS, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> GuestMemory.allocate(Backing.ANONYMOUS, -4096))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> GuestMemory.allocate(Backing.THP, 4096))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("page size");
+    }
+
+    @Test
+    void accessOutsideOrAfterCloseFails() {
+        GuestMemory memory = GuestMemory.allocate(Backing.ANONYMOUS, 4096);
+        assertThatThrownBy(() -> memory.getLong(4090)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> memory.putLong(-8, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        memory.close();
+        memory.close();
+        assertThatThrownBy(memory::address).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> memory.getLong(0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void unavailableHugetlbSaysHowToGetPages() {
+        long size = 1L << 30;
+        long free = HugePages.free(size);
+        assumeTrue(free == 0 || free == -1, "this machine has free 1 GiB pages");
+        assertThat(Backing.HUGETLB_1G.unavailabilityReason(size)).get().asString()
+                .containsAnyOf("hugepages=N", "no 1 GiB hugetlb pool");
+        assertThatThrownBy(() -> GuestMemory.allocate(Backing.HUGETLB_1G, size))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("HUGETLB_1G memory unavailable");
+    }
+
+    private static boolean mapped(long address) throws IOException {
+        String prefix = Long.toHexString(address) + "-";
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .anyMatch(line -> line.startsWith(prefix));
+    }
+}

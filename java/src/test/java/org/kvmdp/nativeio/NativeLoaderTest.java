@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.nativeio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import org.junit.jupiter.api.Test;
+
+class NativeLoaderTest {
+    @Test
+    void libraryLoadsFromTheJarResources() {
+        assertThat(NativeLoader.unavailabilityCause()).isEmpty();
+        assertThat(NativeLoader.isAvailable()).isTrue();
+    }
+
+    @Test
+    void nativeFilesShipNextToTheLibrary() throws Exception {
+        for (String name : new String[] {"libkvmdp.so", "touch_pages.bin", "kvm_access.bin",
+                "guest_abi.inc"}) {
+            try (InputStream in = NativeLoader.openResource(name)) {
+                assertThat(in.readAllBytes()).as(name).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void missingResourceSaysWhatToBuild() {
+        assertThatThrownBy(() -> NativeLoader.openResource("no-such-file"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no-such-file")
+                .hasMessageContaining("build-native.sh");
+    }
+}

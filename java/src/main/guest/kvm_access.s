@@ -34,6 +34,8 @@ _start:
 	je	do_ud2
 	cmp	rdi, ACCESS_JUMP
 	je	do_jump
+	cmp	rdi, ACCESS_SPIN
+	je	do_spin
 	mov	eax, -1			# unknown mode
 	jmp	report_done
 
@@ -105,6 +107,10 @@ do_ud2:
 
 do_jump:
 	jmp	r10
+
+do_spin:
+	pause
+	jmp	do_spin
 
 done:
 	xor	eax, eax

@@ -37,6 +37,7 @@ public final class GuestAbi {
     public static final int ACCESS_STEAL_TIME = 7;
     public static final int ACCESS_UD2 = 8;
     public static final int ACCESS_JUMP = 9;
+    public static final int ACCESS_SPIN = 10;
 
     public static final int MSR_KVM_SYSTEM_TIME_NEW = 0x4b564d01;
     public static final int MSR_KVM_STEAL_TIME = 0x4b564d03;

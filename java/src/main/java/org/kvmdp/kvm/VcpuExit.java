@@ -3,11 +3,13 @@ package org.kvmdp.kvm;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Objects;
 
 /**
  * Why KVM_RUN returned, one record per exit kind. A memory fault (KVM_RUN failing with
  * EFAULT and exit reason KVM_EXIT_MEMORY_FAULT) and an interruption (EINTR) are results
  * here, not exceptions. Exits this project does not decode arrive as {@link Unknown}.
+ * Records holding arrays compare them by content.
  */
 public sealed interface VcpuExit {
 
@@ -26,6 +28,19 @@ public sealed interface VcpuExit {
             return VcpuExits.littleEndian(data, 0, size);
         }
 
+        /** Equal when every field and every data byte is equal. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Io other && direction == other.direction && size == other.size
+                    && port == other.port && count == other.count
+                    && Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(direction, size, port, count) * 31 + Arrays.hashCode(data);
+        }
+
         @Override
         public String toString() {
             return "Io[" + direction + " port=0x" + Integer.toHexString(port) + " size=" + size
@@ -38,6 +53,18 @@ public sealed interface VcpuExit {
         /** The written bytes as an unsigned little-endian number (writes only). */
         public long value() {
             return VcpuExits.littleEndian(data, 0, length);
+        }
+
+        /** Equal when every field and every data byte is equal. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Mmio other && gpa == other.gpa && length == other.length
+                    && isWrite == other.isWrite && Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(gpa, length, isWrite) * 31 + Arrays.hashCode(data);
         }
 
         @Override
@@ -58,6 +85,17 @@ public sealed interface VcpuExit {
 
     /** KVM_EXIT_INTERNAL_ERROR with its suberror (KVM_INTERNAL_ERROR_*) and debug data. */
     record InternalError(int suberror, long[] data) implements VcpuExit {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof InternalError other && suberror == other.suberror
+                    && Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return suberror * 31 + Arrays.hashCode(data);
+        }
+
         @Override
         public String toString() {
             return "InternalError[suberror=" + suberror + " data=" + Arrays.toString(data) + "]";
@@ -83,6 +121,17 @@ public sealed interface VcpuExit {
 
     /** KVM_EXIT_SYSTEM_EVENT of {@code type} (KVM_SYSTEM_EVENT_*) with its data words. */
     record SystemEvent(int type, long[] data) implements VcpuExit {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SystemEvent other && type == other.type
+                    && Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return type * 31 + Arrays.hashCode(data);
+        }
+
         @Override
         public String toString() {
             return "SystemEvent[type=" + type + " data=" + Arrays.toString(data) + "]";

@@ -48,6 +48,8 @@ class VcpuExitsTest {
         assertThat(io.length()).isEqualTo(8);
         assertThat(io.value()).isEqualTo(0xdeadbeefL);
         assertThat(io.toString()).contains("port=0x12", "efbeadde07000000");
+        assertThat(io).as("arrays compare by content").isEqualTo(decode(Exits.IO, 0))
+                .hasSameHashCodeAs(decode(Exits.IO, 0));
     }
 
     @Test

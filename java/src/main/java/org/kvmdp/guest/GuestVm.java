@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import com.google.common.collect.Range;
+import com.google.common.collect.RangeSet;
+import com.google.common.collect.TreeRangeSet;
 import org.kvmdp.kvm.Cpuid;
 import org.kvmdp.kvm.Kvm;
 import org.kvmdp.kvm.Register;
@@ -33,6 +36,7 @@ public final class GuestVm implements AutoCloseable {
     private final IdentityPageTables pageTables;
     private final Cpuid cpuid;
     private final List<MemoryRegion> regions = new ArrayList<>();
+    private final RangeSet<Long> usedGpas = TreeRangeSet.create();
     private final Map<Integer, Vcpu> vcpus = new TreeMap<>();
     private boolean closed;
 
@@ -115,6 +119,14 @@ public final class GuestVm implements AutoCloseable {
             throw new IllegalArgumentException("test memory gpa 0x" + Long.toHexString(gpa)
                     + " must be 2 MiB aligned and above the system memory");
         }
+        if (size <= 0) {
+            throw new IllegalArgumentException("test memory size must be > 0, got " + size);
+        }
+        Range<Long> gpas = Range.closedOpen(gpa, gpa + size);
+        if (usedGpas.intersects(gpas) || gpas.isConnected(Range.singleton(GuestAbi.MMIO_GPA))) {
+            throw new IllegalArgumentException("test memory " + gpas + " overlaps "
+                    + usedGpas + " or the MMIO page at 0x" + Long.toHexString(GuestAbi.MMIO_GPA));
+        }
         GuestMemory memory = GuestMemory.allocate(backing, size);
         try {
             pageTables.map(gpa, size);
@@ -125,6 +137,7 @@ public final class GuestVm implements AutoCloseable {
         }
         MemoryRegion region = new MemoryRegion(slot, gpa, memory);
         regions.add(region);
+        usedGpas.add(gpas);
         return region;
     }
 

@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.kvmdp.guest.GuestAbi;
+import org.kvmdp.guest.GuestProgram;
+import org.kvmdp.guest.GuestVm;
+import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.kvm.Capability;
 import org.kvmdp.kvm.Kvm;
 import org.kvmdp.kvm.KvmException;
@@ -125,6 +129,18 @@ class ErrorPathTest {
         assertThatThrownBy(() -> vm.createVcpu(maxId))
                 .isInstanceOfSatisfying(KvmException.class,
                         e -> assertThat(e.is(Errno.EINVAL)).isTrue());
+    }
+
+    @Test
+    void harnessRefusesOverlappingTestMemoryBeforeAnySyscall() {
+        try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
+            MemoryRegion first = guest.addMemory(Backing.ANONYMOUS, 4 * MIB2);
+            assertThatThrownBy(() -> guest.addMemory(9, first.gpa() + MIB2, Backing.ANONYMOUS,
+                    MIB2)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps");
+            assertThatThrownBy(() -> guest.addMemory(9, GuestAbi.MMIO_GPA, Backing.ANONYMOUS,
+                    MIB2)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MMIO");
+            assertThat(guest.addMemory(Backing.ANONYMOUS, MIB2).gpa()).isEqualTo(first.gpa() + GIB);
+        }
     }
 
     @Test

@@ -118,6 +118,8 @@ class KvmAccessTest {
         assertThat(mul).as("tsc_to_system_mul").isPositive();
         assertThat(vcpu.getMsr(GuestAbi.MSR_KVM_SYSTEM_TIME_NEW))
                 .isEqualTo(region.gpa() + offset | GuestAbi.KVM_MSR_ENABLED);
+        vcpu.setMsr(GuestAbi.MSR_KVM_SYSTEM_TIME_NEW, 0); // userspace turns kvmclock off
+        assertThat(vcpu.getMsr(GuestAbi.MSR_KVM_SYSTEM_TIME_NEW)).isZero();
     }
 
     @Test

@@ -2,13 +2,16 @@
 package org.kvmdp.selftests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.kvmdp.kvm.Capability;
 import org.kvmdp.kvm.Cpuid;
 import org.kvmdp.kvm.Kvm;
+import org.kvmdp.kvm.KvmException;
 import org.kvmdp.kvm.Vm;
 import org.kvmdp.kvm.VmType;
+import org.kvmdp.nativeio.Errno;
 import org.kvmdp.nativeio.Uapi;
 
 /** /dev/kvm itself: version, capabilities, VM types, vCPU mmap size, CPUID. */
@@ -48,6 +51,18 @@ class KvmSystemTest {
             try (Vm vm = kvm.createVm()) {
                 assertThat(vm.checkExtension(Capability.MEMORY_ATTRIBUTES)).isZero();
             }
+        }
+    }
+
+    @Test
+    void enableCapPassesItsArgumentsToKvm() {
+        try (Kvm kvm = Kvm.open(); Vm vm = kvm.createVm()) {
+            assertThat(vm.checkExtension(Capability.HALT_POLL)).isEqualTo(1);
+            vm.enableCap(Capability.HALT_POLL, 0); // max_halt_poll_ns = 0
+            assertThatThrownBy(() -> vm.enableCap(Capability.HALT_POLL, 1L << 40))
+                    .isInstanceOfSatisfying(KvmException.class,
+                            e -> assertThat(e.is(Errno.EINVAL)).isTrue())
+                    .hasMessageStartingWith("KVM_ENABLE_CAP failed: EINVAL");
         }
     }
 

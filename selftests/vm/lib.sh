@@ -56,7 +56,7 @@ series_key() {
 	{ cat "$KVMDP_ROOT/kernel-patch/series"
 	  grep -v '^#' "$KVMDP_ROOT/kernel-patch/series" | while read -r p; do
 		[ -z "$p" ] || cat "$KVMDP_ROOT/kernel-patch/$p"; done
-	  cat "$@"; } | sha256sum | cut -c1-16
+	  [ $# -eq 0 ] || cat "$@"; } | sha256sum | cut -c1-16
 }
 
 # prepare_tree : make $KVMDP_SRC a git tree whose first commit is the pristine

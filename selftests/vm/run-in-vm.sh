@@ -98,7 +98,7 @@ rc=$(cat "$state/rc")
 # A kernel splat anywhere fails the run, whatever the command said.
 # (lockdep reports start with "WARNING:"; "RCU lockdep checking is enabled" is not one.)
 splat='WARNING:|BUG:|Oops|KASAN:|UBSAN:|general protection fault|possible (recursive|circular) locking'
-splat+='|inconsistent lock state|suspicious RCU usage|blocked for more than|Call Trace:|kernel BUG'
+splat+='|inconsistent lock state|suspicious RCU usage|blocked for more than|Call Trace:|kernel BUG|already present!'
 if grep -E -n "$splat" "$state/dmesg.txt" "$out/console.log" >"$state/splats.txt"; then
 	log "kernel splat in the guest log:"
 	head -n 20 "$state/splats.txt" >&2

@@ -23,7 +23,7 @@ for a in "$@"; do
 	esac
 done
 
-mkdir -p "$KVMDP_CACHE"
+lock_cache
 out=$(build_dir "$flavour")
 frags=("$KVMDP_ROOT/Kconfig-notes/kvmdp.config")
 [ "$flavour" = debug ] && frags+=("$KVMDP_ROOT/Kconfig-notes/debug.config")

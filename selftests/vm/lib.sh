@@ -110,3 +110,14 @@ uapi_headers() {
 	ln -sfn "$dir/usr/include" "$KVMDP_CACHE/uapi-include"
 	echo "$dir/usr/include"
 }
+
+# lock_cache : serialize scripts that write the shared source tree or build
+# directories (parallel builds in one tree corrupt it). Held until exit.
+lock_cache() {
+	mkdir -p "$KVMDP_CACHE"
+	exec 9>"$KVMDP_CACHE/.lock"
+	if ! flock -n 9; then
+		log "waiting for another kernel build or header install to finish"
+		flock 9
+	fi
+}

@@ -6,4 +6,5 @@
 # numbers are the kernel's own. Also linked as $KVMDP_CACHE/uapi-include.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 uapi_headers

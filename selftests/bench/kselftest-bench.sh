@@ -12,7 +12,7 @@ set -uo pipefail
 dir=${1:?kselftest dir} mem=${2:-64M}
 
 rate() { # prints the overall pages/s of one demand_paging_test run
-	"$dir/demand_paging_test" "$@" 2>&1 | awk '/Overall demand paging rate/ { printf "%.0f", $5 }'
+	timeout 180 "$dir/demand_paging_test" "$@" 2>&1 | awk '/Overall demand paging rate/ { printf "%.0f", $5 }'
 }
 
 printf '%-10s %-22s %14s %14s %8s\n' vCPUs backing kvm-dp-pages/s uffd-pages/s ratio

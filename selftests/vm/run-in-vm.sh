@@ -81,7 +81,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-kernel "$kernel" -append "$cmdline" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
-	</dev/null 2>&1 | tr -d '\r' | tee "$out/console.log"
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$out/console.log"
 qemu_rc=${PIPESTATUS[0]}
 set -e
 

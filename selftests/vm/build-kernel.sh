@@ -23,15 +23,22 @@ for a in "$@"; do
 	esac
 done
 
-lock_cache
 out=$(build_dir "$flavour")
 frags=("$KVMDP_ROOT/Kconfig-notes/kvmdp.config")
 [ "$flavour" = debug ] && frags+=("$KVMDP_ROOT/Kconfig-notes/debug.config")
 
-key=$(series_key "${frags[@]}" "$0" "$(dirname "$0")/lib.sh" <(echo "$flavour"))
+# What decides the kernel: the series, the config fragments, the flavour and
+# the build recipe below (bump its version when changing make's arguments).
+recipe="flavour=$flavour recipe=2"
+key=$(series_key "${frags[@]}" <(echo "$recipe"))
 
-if [ $force -eq 0 ] && [ -f "$out/kvmdp.key" ] && [ "$(cat "$out/kvmdp.key")" = "$key" ] &&
-	[ -f "$out/arch/x86/boot/bzImage" ]; then
+up_to_date() {
+	[ $force -eq 0 ] && [ -f "$out/kvmdp.key" ] && [ "$(cat "$out/kvmdp.key")" = "$key" ] &&
+		[ -f "$out/arch/x86/boot/bzImage" ]
+}
+# Checked before and after taking the lock: an up-to-date kernel never waits
+# for another flavour's build, and a build finished meanwhile is not redone.
+if up_to_date || { lock_cache && up_to_date; }; then
 	log "kernel ($flavour) is up to date: key $key"
 	echo "$out/arch/x86/boot/bzImage"
 	exit 0

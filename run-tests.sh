@@ -81,7 +81,7 @@ kselftests() {
 
 step host-tier host_tests
 step kernel-build selftests/vm/build-kernel.sh >/dev/null &&
-	step vm-junit-suite selftests/run-vm-suite.sh --out "$results/vm-junit"
+	step vm-junit-suite selftests/run-vm-suite.sh --no-build --out "$results/vm-junit"
 step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftests-tdp
 step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
 	kselftests-shadow --append kvm_amd.npt=0

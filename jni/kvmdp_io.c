@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * File-descriptor syscalls for org.kvmdp.nativeio.NativeIo: open/close, ioctl,
- * read/write, pread/pwrite, poll, eventfd, dup3, strerror. Each returns the
+ * fcntl, read/write, pread/pwrite, poll, eventfd, dup3, strerror. Each returns the
  * result or -errno and never throws; Java picks the exception.
  */
 #include <errno.h>
@@ -41,6 +41,13 @@ static jlong kvmdp_io_ioctl(JNIEnv *env, jclass cls, jint fd, jlong request, jlo
 {
 	(void)env, (void)cls;
 	return KVMDP_SYSCALL(ioctl(fd, (unsigned long)request, (unsigned long)arg));
+}
+
+/* Integer-argument commands only (F_GETFL, F_SETFL, ...). */
+static jint kvmdp_io_fcntl(JNIEnv *env, jclass cls, jint fd, jint cmd, jlong arg)
+{
+	(void)env, (void)cls;
+	return (jint)KVMDP_SYSCALL(fcntl(fd, cmd, (long)arg));
 }
 
 static jlong kvmdp_io_read(JNIEnv *env, jclass cls, jint fd, jlong address, jlong length)
@@ -101,6 +108,7 @@ static const JNINativeMethod kvmdp_io_methods[] = {
 	{ "open", "(Ljava/lang/String;II)I", (void *)kvmdp_io_open },
 	{ "close", "(I)I", (void *)kvmdp_io_close },
 	{ "ioctl", "(IJJ)J", (void *)kvmdp_io_ioctl },
+	{ "fcntl", "(IIJ)I", (void *)kvmdp_io_fcntl },
 	{ "read", "(IJJ)J", (void *)kvmdp_io_read },
 	{ "write", "(IJJ)J", (void *)kvmdp_io_write },
 	{ "pread", "(IJJJ)J", (void *)kvmdp_io_pread },

@@ -165,6 +165,23 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	CONST(KVM_GET_SREGS), CONST(KVM_SET_SREGS), CONST(KVM_SET_CPUID2), CONST(KVM_GET_CPUID2),
 	CONST(KVM_GET_MSRS), CONST(KVM_SET_MSRS),
 
+	/* demand paging (checked against the series' numbers in kvmdp_uapi.h) */
+	CONST(KVM_DEMAND_PAGING_ENABLE),
+	CONST(KVM_MEMORY_EXIT_FLAG_NOT_PRESENT), CONST(KVM_DEMAND_PAGING_MAX_RANGES),
+	CONST(KVM_MARK_PRESENT), CONST(KVM_MARK_NON_PRESENT), CONST(KVM_MARK_PRESENT_RANGES),
+	CONST(KVM_GET_PRESENT_BITMAP), CONST(KVM_CREATE_DEMAND_PAGING_FD),
+	SIZE(kvm_demand_paging_range),
+	OFF(kvm_demand_paging_range, gpa), OFF(kvm_demand_paging_range, size),
+	OFF(kvm_demand_paging_range, flags), OFF(kvm_demand_paging_range, reserved),
+	SIZE(kvm_demand_paging_ranges),
+	OFF(kvm_demand_paging_ranges, nr), OFF(kvm_demand_paging_ranges, flags),
+	OFF(kvm_demand_paging_ranges, ranges),
+	SIZE(kvm_present_bitmap),
+	OFF(kvm_present_bitmap, slot), OFF(kvm_present_bitmap, padding),
+	OFF(kvm_present_bitmap, bitmap),
+	SIZE(kvm_demand_paging_event),
+	OFF(kvm_demand_paging_event, gpa), OFF(kvm_demand_paging_event, flags),
+
 	/* KVM exits and their sub-codes */
 	CONST(KVM_EXIT_UNKNOWN), CONST(KVM_EXIT_EXCEPTION), CONST(KVM_EXIT_IO),
 	CONST(KVM_EXIT_HYPERCALL), CONST(KVM_EXIT_DEBUG), CONST(KVM_EXIT_HLT),
@@ -197,8 +214,10 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	CONST(KVM_CAP_MEMORY_FAULT_INFO), CONST(KVM_CAP_MEMORY_ATTRIBUTES),
 	CONST(KVM_CAP_GUEST_MEMFD), CONST(KVM_CAP_VM_TYPES), CONST(KVM_CAP_PRE_FAULT_MEMORY),
 	CONST(KVM_CAP_DIRTY_LOG_RING), CONST(KVM_CAP_HALT_POLL), CONST(KVM_CAP_X86_DISABLE_EXITS),
+	CONST(KVM_CAP_DEMAND_PAGING),
 
-	/* libc: open, mmap, madvise, memfd, eventfd, poll, fallocate */
+	/* libc: open, fcntl, mmap, madvise, memfd, eventfd, poll, fallocate */
+	CONST(F_GETFL), CONST(F_SETFL),
 	CONST(O_RDONLY), CONST(O_WRONLY), CONST(O_RDWR), CONST(O_CLOEXEC), CONST(O_NONBLOCK),
 	CONST(O_CREAT), CONST(O_TRUNC),
 	CONST(PROT_NONE), CONST(PROT_READ), CONST(PROT_WRITE), CONST(PROT_EXEC),

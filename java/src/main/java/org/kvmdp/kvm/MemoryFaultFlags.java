@@ -7,6 +7,8 @@ import org.kvmdp.nativeio.Uapi;
 public final class MemoryFaultFlags {
     /** KVM_MEMORY_EXIT_FLAG_PRIVATE: the access was to private memory. */
     public static final long PRIVATE = Uapi.get("KVM_MEMORY_EXIT_FLAG_PRIVATE");
+    /** KVM_MEMORY_EXIT_FLAG_NOT_PRESENT: the page was marked non-present (demand paging). */
+    public static final long NOT_PRESENT = Uapi.get("KVM_MEMORY_EXIT_FLAG_NOT_PRESENT");
 
     private MemoryFaultFlags() {}
 }

@@ -112,6 +112,11 @@ public sealed interface VcpuExit {
             return (flags & MemoryFaultFlags.PRIVATE) != 0;
         }
 
+        /** Whether the page was marked non-present (KVM demand paging): install, mark, rerun. */
+        public boolean isNotPresent() {
+            return (flags & MemoryFaultFlags.NOT_PRESENT) != 0;
+        }
+
         @Override
         public String toString() {
             return "MemoryFault[flags=0x" + Long.toHexString(flags) + " gpa=0x"

@@ -36,6 +36,7 @@ public final class Vm implements AutoCloseable {
     private final OwnedFd fd;
     private final VmType type;
     private final List<Vcpu> vcpus = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> closeFirst = new CopyOnWriteArrayList<>();
     private int vcpuMmapSize = -1;
 
     Vm(Kvm kvm, OwnedFd fd, VmType type) {
@@ -80,6 +81,40 @@ public final class Vm implements AutoCloseable {
             }
             KvmIoctls.call(fd, "KVM_ENABLE_CAP", KvmIoctls.KVM_ENABLE_CAP, b.address());
         }
+    }
+
+    /**
+     * KVM_ENABLE_CAP with every field as given and no checks: 0 or -errno. For probing the
+     * kernel's validation of flags and arguments (at most four).
+     */
+    public int enableCapRaw(int capability, int flags, long... args) {
+        Objects.requireNonNull(args, "args");
+        if (args.length > EnableCap.MAX_ARGS) {
+            throw new IllegalArgumentException("KVM_ENABLE_CAP takes at most " + EnableCap.MAX_ARGS
+                    + " arguments, got " + args.length);
+        }
+        fd.get();
+        try (NativeBuffer b = new NativeBuffer(EnableCap.SIZE)) {
+            b.putInt(EnableCap.CAP, capability);
+            b.putInt(EnableCap.FLAGS, flags);
+            for (int i = 0; i < args.length; i++) {
+                b.putLong(EnableCap.ARGS + 8L * i, args[i]);
+            }
+            return (int) KvmIoctls.raw(fd, KvmIoctls.KVM_ENABLE_CAP, b.address());
+        }
+    }
+
+    /**
+     * Makes {@link #close} close {@code resource} first, before the vCPUs: e.g. a demand-paging
+     * notification fd, whose waiting vCPUs would otherwise never leave KVM_RUN.
+     */
+    public void closeFirstOnClose(AutoCloseable resource) {
+        closeFirst.add(Objects.requireNonNull(resource, "resource"));
+    }
+
+    /** Undoes {@link #closeFirstOnClose} (the resource was closed by its owner). */
+    public void forgetOnClose(AutoCloseable resource) {
+        closeFirst.remove(resource);
     }
 
     /**
@@ -250,14 +285,31 @@ public final class Vm implements AutoCloseable {
         vcpus.remove(vcpu);
     }
 
-    /** Closes this VM's vCPUs, then the VM fd. Idempotent. */
+    /**
+     * Closes the resources given to {@link #closeFirstOnClose}, this VM's vCPUs, then the VM
+     * fd. Idempotent.
+     */
     @Override
     public void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable resource : new ArrayList<>(closeFirst)) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing " + resource + " failed", e);
+                }
+            }
+        }
+        closeFirst.clear();
         for (Vcpu vcpu : new ArrayList<>(vcpus)) {
             vcpu.close();
         }
         fd.close();
         kvm.forget(this);
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private static void checkRegion(int slot, long gpa, long size, long hostAddress) {

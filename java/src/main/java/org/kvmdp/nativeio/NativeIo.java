@@ -20,6 +20,9 @@ public final class NativeIo {
     /** {@code arg} is an integer argument or the address of the ioctl's struct. */
     public static native long ioctl(int fd, long request, long arg);
 
+    /** fcntl with an integer argument (F_GETFL, F_SETFL). */
+    public static native int fcntl(int fd, int cmd, long arg);
+
     public static native long read(int fd, long address, long length);
 
     public static native long write(int fd, long address, long length);

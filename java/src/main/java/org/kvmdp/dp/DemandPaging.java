@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.dp;
+
+import static org.kvmdp.dp.DemandPagingUapi.*;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.kvmdp.kvm.Capability;
+import org.kvmdp.kvm.KvmException;
+import org.kvmdp.kvm.Vm;
+import org.kvmdp.nativeio.NativeBuffer;
+import org.kvmdp.nativeio.NativeKvm;
+import org.kvmdp.nativeio.NativeMemory;
+import org.kvmdp.nativeio.OwnedFd;
+import org.kvmdp.nativeio.Uapi;
+
+/**
+ * KVM demand paging of one {@link Vm} (KVM_CAP_DEMAND_PAGING, api.rst 4.144-4.147 and 7.37):
+ * enable/disable, mark guest pages present or non-present, read a memslot's present bitmap,
+ * open the notification fd for KVM-internal accesses. Typed methods check their arguments
+ * (negative, unaligned, zero-sized, overflowing ranges, nulls, a closed VM) before any syscall
+ * and throw {@link KvmException} when the kernel refuses; the {@code ...Raw} variants pass
+ * every field through and return {@code -errno}, so tests can probe the kernel's validation.
+ *
+ * <p>Thread-safe: {@link #markPresent(long, long)} is meant to be called by many vCPU threads
+ * at once and builds its struct on the C stack (one JNI crossing, no allocation); the batched
+ * {@link #markPresent(List)} shares one native buffer under a lock.
+ */
+public final class DemandPaging {
+    /** VM statistic: pages named by successful KVM_MARK_PRESENT(_RANGES) calls. */
+    public static final String STAT_PAGES_MARKED_PRESENT = "pages_marked_present";
+    /** VM statistic: pages named by successful KVM_MARK_NON_PRESENT calls. */
+    public static final String STAT_PAGES_MARKED_NON_PRESENT = "pages_marked_non_present";
+    /** VM statistic: KVM-internal accesses that waited for a page, from any context. */
+    public static final String STAT_TOTAL_WAITS = "demand_paging_total_waits";
+    /** vCPU statistic: exits with KVM_MEMORY_EXIT_FLAG_NOT_PRESENT. */
+    public static final String STAT_VCPU_EXITS = "demand_paging_exits";
+    /** vCPU statistic: KVM-internal accesses of this vCPU that waited for a page. */
+    public static final String STAT_VCPU_WAITS = "demand_paging_waits";
+    /** vCPU statistic: log2 histogram of wait times in ns. */
+    public static final String STAT_VCPU_WAIT_HIST = "demand_paging_wait_hist";
+
+    /** KVM_DEMAND_PAGING_MAX_RANGES: ranges per KVM_MARK_PRESENT_RANGES call. */
+    public static final int MAX_RANGES_PER_CALL = DemandPagingUapi.MAX_RANGES;
+    /** Demand paging tracks 4 KiB pages whatever the backing's page size. */
+    public static final long PAGE_SIZE = 4096;
+
+    private final Vm vm;
+    private final ReentrantLock batchLock = new ReentrantLock();
+    private NativeBuffer batch; // struct kvm_demand_paging_ranges, then range[MAX_RANGES]
+
+    private DemandPaging(Vm vm) {
+        this.vm = vm;
+    }
+
+    /** The demand-paging handle of {@code vm} (no syscall; cheap, may be made many times). */
+    public static DemandPaging of(Vm vm) {
+        Objects.requireNonNull(vm, "vm");
+        if (Uapi.PAGE_SIZE != PAGE_SIZE) {
+            throw new IllegalStateException("demand paging needs 4 KiB host pages, have "
+                    + Uapi.PAGE_SIZE);
+        }
+        return new DemandPaging(vm);
+    }
+
+    public Vm vm() {
+        return vm;
+    }
+
+    /** KVM_CHECK_EXTENSION(KVM_CAP_DEMAND_PAGING): the enable flags KVM accepts, 0 if none. */
+    public long supportedFlags() {
+        return vm.checkExtension(Capability.DEMAND_PAGING);
+    }
+
+    /** Whether this kernel offers demand paging for this VM. */
+    public boolean isSupported() {
+        return (supportedFlags() & ENABLE) != 0;
+    }
+
+    /** See KVM_CAP_DEMAND_PAGING: every user memslot gets a present bitmap (all present). */
+    public void enable() {
+        check("KVM_ENABLE_CAP(KVM_CAP_DEMAND_PAGING, enable)", enableRaw(), null);
+    }
+
+    /** {@link #enable}: 0 or -errno (EEXIST if already enabled). */
+    public int enableRaw() {
+        return enableCapRaw(0, ENABLE, 0, 0, 0);
+    }
+
+    /** See KVM_CAP_DEMAND_PAGING: every page becomes present and waiters proceed. */
+    public void disable() {
+        check("KVM_ENABLE_CAP(KVM_CAP_DEMAND_PAGING, disable)", disableRaw(), null);
+    }
+
+    /** {@link #disable}: 0 or -errno (ENXIO if not enabled). */
+    public int disableRaw() {
+        return enableCapRaw(0, 0, 0, 0, 0);
+    }
+
+    /** KVM_ENABLE_CAP(KVM_CAP_DEMAND_PAGING) with any flags and args: 0 or -errno. */
+    public int enableCapRaw(int flags, long arg0, long arg1, long arg2, long arg3) {
+        return vm.enableCapRaw(Capability.DEMAND_PAGING.number(), flags, arg0, arg1, arg2, arg3);
+    }
+
+    /**
+     * See KVM_MARK_PRESENT: the caller has installed the contents of [gpa, gpa + size) (page
+     * aligned, inside memslots) and lets the guest map them; wakes waiters. Marking a present
+     * page again is not an error.
+     */
+    public void markPresent(long gpa, long size) {
+        checkRange(gpa, size);
+        check("KVM_MARK_PRESENT", markPresentRaw(gpa, size, 0, 0), range(gpa, size));
+    }
+
+    /** KVM_MARK_PRESENT with every field as given: 0 or -errno. */
+    public int markPresentRaw(long gpa, long size, long flags, long reserved) {
+        return NativeKvm.demandPagingRange(vm.fd(), MARK_PRESENT, gpa, size, flags, reserved);
+    }
+
+    /**
+     * See KVM_MARK_NON_PRESENT: KVM unmaps [gpa, gpa + size) from the guest; the next guest
+     * access exits (or, for KVM-internal accesses, waits). The host mapping is not touched.
+     */
+    public void markNonPresent(long gpa, long size) {
+        checkRange(gpa, size);
+        check("KVM_MARK_NON_PRESENT", markNonPresentRaw(gpa, size, 0, 0), range(gpa, size));
+    }
+
+    /** KVM_MARK_NON_PRESENT with every field as given: 0 or -errno. */
+    public int markNonPresentRaw(long gpa, long size, long flags, long reserved) {
+        return NativeKvm.demandPagingRange(vm.fd(), MARK_NON_PRESENT, gpa, size, flags, reserved);
+    }
+
+    /**
+     * See KVM_MARK_PRESENT_RANGES: marks every range present, in calls of at most
+     * {@link #MAX_RANGES_PER_CALL} ranges (one syscall each). All ranges are checked first;
+     * if the kernel refuses a call, the calls before it have taken effect.
+     */
+    public void markPresent(List<GpaRange> ranges) {
+        Objects.requireNonNull(ranges, "ranges");
+        for (int i = 0; i < ranges.size(); i++) {
+            GpaRange r = Objects.requireNonNull(ranges.get(i), "ranges[" + i + "]");
+            checkRange(r.gpa(), r.size());
+        }
+        for (int from = 0; from < ranges.size(); from += MAX_RANGES_PER_CALL) {
+            int to = Math.min(ranges.size(), from + MAX_RANGES_PER_CALL);
+            check("KVM_MARK_PRESENT_RANGES", markPresentRangesRaw(ranges.subList(from, to), 0),
+                    (to - from) + " ranges from " + ranges.get(from));
+        }
+    }
+
+    /**
+     * One KVM_MARK_PRESENT_RANGES call over all of {@code ranges} (no splitting, so more than
+     * {@link #MAX_RANGES_PER_CALL} gives E2BIG) with {@code flags}: 0 or -errno.
+     */
+    public int markPresentRangesRaw(List<GpaRange> ranges, int flags) {
+        Objects.requireNonNull(ranges, "ranges");
+        if (ranges.size() > MAX_RANGES_PER_CALL) {
+            // Larger than the shared buffer: only tests do this, to see E2BIG.
+            try (NativeBuffer b = new NativeBuffer(RANGES_SIZE
+                    + (long) RANGE_SIZE * ranges.size())) {
+                return fillAndMark(b, ranges, flags);
+            }
+        }
+        batchLock.lock();
+        try {
+            if (batch == null) {
+                batch = new NativeBuffer(RANGES_SIZE + (long) RANGE_SIZE * MAX_RANGES_PER_CALL);
+            }
+            return fillAndMark(batch, ranges, flags);
+        } finally {
+            batchLock.unlock();
+        }
+    }
+
+    /**
+     * KVM_MARK_PRESENT_RANGES with a caller-built array: {@code nr} struct
+     * kvm_demand_paging_range at {@code rangesAddress} (valid for the call). 0 or -errno.
+     */
+    public int markPresentRangesRaw(int nr, int flags, long rangesAddress) {
+        try (NativeBuffer header = new NativeBuffer(RANGES_SIZE)) {
+            header.putInt(RANGES_NR, nr);
+            header.putInt(RANGES_FLAGS, flags);
+            header.putLong(RANGES_ARRAY, rangesAddress);
+            return (int) vm.ioctlRaw(MARK_PRESENT_RANGES, header.address());
+        }
+    }
+
+    /**
+     * See KVM_GET_PRESENT_BITMAP: a copy of memslot {@code slot}'s present bitmap;
+     * {@code slotSize} is the memslot's size in bytes (a multiple of 4 KiB).
+     */
+    public PresentBitmap presentBitmap(int slot, long slotSize) {
+        if (slot < 0) {
+            throw new IllegalArgumentException("memslot id must be >= 0, got " + slot);
+        }
+        if (slotSize <= 0 || slotSize % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("memslot size must be a positive multiple of "
+                    + PAGE_SIZE + ", got " + slotSize);
+        }
+        long pages = slotSize / PAGE_SIZE;
+        int words = Math.toIntExact((pages + 63) / 64);
+        try (NativeBuffer b = new NativeBuffer(8L * words)) {
+            check("KVM_GET_PRESENT_BITMAP", presentBitmapRaw(slot, 0, b.address()),
+                    "slot " + slot);
+            long[] bits = new long[words];
+            for (int i = 0; i < words; i++) {
+                bits[i] = b.getLong(8L * i);
+            }
+            return new PresentBitmap(pages, bits);
+        }
+    }
+
+    /**
+     * KVM_GET_PRESENT_BITMAP with every field as given; {@code bitmapAddress} must have room
+     * for the slot's bitmap. 0 or -errno.
+     */
+    public int presentBitmapRaw(int slot, int padding, long bitmapAddress) {
+        try (NativeBuffer b = new NativeBuffer(BITMAP_SIZE)) {
+            b.putInt(BITMAP_SLOT, slot);
+            b.putInt(BITMAP_PADDING, padding);
+            b.putLong(BITMAP_ADDRESS, bitmapAddress);
+            return (int) vm.ioctlRaw(GET_PRESENT_BITMAP, b.address());
+        }
+    }
+
+    /**
+     * See KVM_CREATE_DEMAND_PAGING_FD: the notification fd on which KVM posts pages that its
+     * own accesses wait for. Closed by the VM's close before its vCPUs (so waiting vCPUs leave
+     * KVM_RUN) unless closed earlier. EBUSY while another one is open.
+     */
+    public NotificationFd openNotificationFd() {
+        int rc = createNotificationFdRaw();
+        check("KVM_CREATE_DEMAND_PAGING_FD", rc, null);
+        NotificationFd fd = NotificationFd.adopt(new OwnedFd(rc, "demand paging fd"), vm);
+        vm.closeFirstOnClose(fd);
+        return fd;
+    }
+
+    /** KVM_CREATE_DEMAND_PAGING_FD: the new fd (the caller owns it) or -errno. */
+    public int createNotificationFdRaw() {
+        return (int) vm.ioctlRaw(CREATE_DEMAND_PAGING_FD, 0);
+    }
+
+    private int fillAndMark(NativeBuffer b, List<GpaRange> ranges, int flags) {
+        long array = b.at(RANGES_SIZE, (long) RANGE_SIZE * ranges.size());
+        for (int i = 0; i < ranges.size(); i++) {
+            GpaRange r = ranges.get(i);
+            long at = array + (long) RANGE_SIZE * i;
+            NativeMemory.putLong(at + RANGE_GPA, r.gpa());
+            NativeMemory.putLong(at + RANGE_LENGTH, r.size());
+            NativeMemory.putLong(at + RANGE_FLAGS, 0);
+            NativeMemory.putLong(at + RANGE_RESERVED, 0);
+        }
+        b.putInt(RANGES_NR, ranges.size());
+        b.putInt(RANGES_FLAGS, flags);
+        b.putLong(RANGES_ARRAY, array);
+        return (int) vm.ioctlRaw(MARK_PRESENT_RANGES, b.address());
+    }
+
+    private static void checkRange(long gpa, long size) {
+        if (gpa < 0) {
+            throw new IllegalArgumentException("gpa must be >= 0, got 0x" + Long.toHexString(gpa));
+        }
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be > 0, got " + size);
+        }
+        if (gpa % PAGE_SIZE != 0 || size % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("range " + range(gpa, size)
+                    + " is not aligned to 4 KiB pages");
+        }
+        if (gpa > Long.MAX_VALUE - size) {
+            throw new IllegalArgumentException("range " + range(gpa, size)
+                    + " overflows the guest physical address space");
+        }
+    }
+
+    private static void check(String ioctl, int rc, String detail) {
+        if (rc < 0) {
+            throw new KvmException(ioctl, -rc, detail);
+        }
+    }
+
+    private static String range(long gpa, long size) {
+        return new GpaRange(gpa, size).toString();
+    }
+}

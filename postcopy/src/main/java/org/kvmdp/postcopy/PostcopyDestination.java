@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The destination side of a post-copy migration, independent of how faults are caught: the
+ * guest runs while pages arrive from a {@link PageSource}. Requesters (vCPU exit handlers, the
+ * notification-fd or userfaultfd reader) call {@link #requestPage}/{@link #awaitPage}; a
+ * background sweep fetches everything else; each page is fetched once, installed once through
+ * the {@link PageInstaller}, and at the end every page is checked against the source's CRC32C.
+ *
+ * <p>Lifecycle: construct, {@link #start} (the sweep), serve requests, {@link #awaitCompletion},
+ * {@link #close}. Any fetch or install failure fails the whole migration: every waiter, now
+ * and later, gets a {@link MigrationFailedException} naming the first cause.
+ */
+public final class PostcopyDestination implements AutoCloseable {
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
+
+    private final PageSource source;
+    private final PageTracker tracker;
+    private final PageInstaller installer;
+    private final PostcopyOptions options;
+    private final Consumer<MigrationProgress> progressListener;
+    private final MigrationStats stats = new MigrationStats();
+    private final DemandGate demand = new DemandGate();
+    private final BackgroundSweep sweep;
+    private final AtomicReference<MigrationFailedException> failure = new AtomicReference<>();
+    private Thread sweepThread;
+    private ScheduledExecutorService progressTimer;
+
+    /**
+     * @param progressListener called every {@code options.progressInterval()} and once at the
+     *     end; may be null
+     */
+    public PostcopyDestination(PageSource source, PageTracker tracker, PageInstaller installer,
+            PostcopyOptions options, Consumer<MigrationProgress> progressListener) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.tracker = Objects.requireNonNull(tracker, "tracker");
+        this.installer = Objects.requireNonNull(installer, "installer");
+        this.options = Objects.requireNonNull(options, "options");
+        this.progressListener = progressListener;
+        if (tracker.pageCount() != source.pageCount()) {
+            throw new IllegalArgumentException("tracker has " + tracker.pageCount()
+                    + " pages, source image " + source.pageCount());
+        }
+        this.sweep = new BackgroundSweep(tracker, run -> fetchAndInstall(run, Urgency.BACKGROUND),
+                options, demand);
+    }
+
+    /** Starts the background sweep (and the progress timer). Requests may come before. */
+    public synchronized void start() {
+        if (sweepThread != null) {
+            throw new IllegalStateException("already started");
+        }
+        sweepThread = new Thread(sweep, "kvmdp-postcopy-sweep");
+        sweepThread.setDaemon(true);
+        sweepThread.start();
+        if (progressListener != null && !options.progressInterval().isZero()) {
+            progressTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kvmdp-postcopy-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = options.progressInterval().toMillis();
+            progressTimer.scheduleAtFixedRate(() -> progressListener.accept(progress()), every,
+                    every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * {@code requester} (a name for the statistics, e.g. "vcpu-3") needs {@code page}. The
+     * future completes once the page is installed and published: at once if it already is, when
+     * an in-flight fetch lands if one is, else after a demand fetch started here.
+     */
+    public CompletableFuture<Void> requestPage(long page, String requester) {
+        long start = System.nanoTime();
+        PageTracker.Claim claim = tracker.claim(page);
+        stats.fault(requester, claim.outcome());
+        switch (claim.outcome()) {
+            case RECEIVED:
+            case FAILED:
+                return claim.arrival();
+            case FETCH:
+                fetchAndInstall(PageRun.of(page), Urgency.DEMAND);
+                break;
+            case MERGED:
+                break;
+            default:
+                throw new AssertionError(claim.outcome());
+        }
+        return claim.arrival().whenComplete((v, e) -> {
+            if (e == null) {
+                stats.faultToInstall(System.nanoTime() - start);
+            }
+        });
+    }
+
+    /** Blocks until {@code page} is installed, at most the page timeout; records blocked time. */
+    public void awaitPage(long page, String requester) {
+        long start = System.nanoTime();
+        try {
+            requestPage(page, requester).get(options.pageTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new MigrationFailedException("page " + page + " needed by " + requester
+                    + " was not installed within " + options.pageTimeout().toMillis() + " ms ("
+                    + tracker.receivedCount() + " of " + tracker.pageCount() + " pages received)");
+        } catch (ExecutionException e) {
+            throw asMigrationFailure(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrationFailedException(requester + " interrupted waiting for page " + page);
+        } finally {
+            stats.blocked(requester, System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * Waits for every page, then checks each installed page against the source's checksum.
+     * Throws {@link MigrationFailedException} on failure or timeout and
+     * {@link ChecksumMismatchException} if any page differs.
+     */
+    public MigrationReport awaitCompletion(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            tracker.allReceived().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Thread sweeper;
+            synchronized (this) {
+                sweeper = sweepThread;
+            }
+            if (sweeper != null) {
+                sweeper.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+        } catch (TimeoutException e) {
+            throw new MigrationFailedException("migration not finished within " + timeout.toMillis()
+                    + " ms: " + tracker.receivedCount() + " of " + tracker.pageCount()
+                    + " pages received");
+        } catch (ExecutionException e) {
+            throw asMigrationFailure(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrationFailedException("interrupted waiting for the migration to finish");
+        }
+        verifyChecksums();
+        MigrationProgress last = progress();
+        if (progressListener != null) {
+            progressListener.accept(last);
+        }
+        return stats.report(tracker.pageCount());
+    }
+
+    public MigrationProgress progress() {
+        return stats.progress(tracker.receivedCount(), tracker.pageCount());
+    }
+
+    /** Statistics so far (final once {@link #awaitCompletion} returned). */
+    public MigrationReport report() {
+        return stats.report(tracker.pageCount());
+    }
+
+    /** The first failure, if the migration failed. */
+    public Optional<MigrationFailedException> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    /**
+     * Stops the sweep and the progress timer and releases any waiter with an error if the
+     * migration had not finished. Does not close the source or the installer.
+     */
+    @Override
+    public void close() {
+        sweep.stop();
+        Thread sweeper;
+        synchronized (this) {
+            sweeper = sweepThread;
+            if (progressTimer != null) {
+                progressTimer.shutdownNow();
+            }
+        }
+        if (!tracker.allReceived().isDone()) {
+            fail(new MigrationFailedException("post-copy destination closed with "
+                    + tracker.receivedCount() + " of " + tracker.pageCount() + " pages received"));
+        }
+        if (sweeper != null) {
+            try {
+                sweeper.join(JOIN_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private CompletableFuture<Void> fetchAndInstall(PageRun run, Urgency urgency) {
+        if (urgency == Urgency.DEMAND) {
+            demand.begin();
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(run.bytes());
+        CompletableFuture<Void> fetched;
+        try {
+            fetched = source.fetch(run, urgency, buffer);
+        } catch (RuntimeException e) {
+            fetched = CompletableFuture.failedFuture(e);
+        }
+        return fetched.handle((v, error) -> {
+            try {
+                if (error != null) {
+                    fail(new MigrationFailedException("fetching pages " + run + " (" + urgency
+                            + ") failed: " + unwrap(error).getMessage(), unwrap(error)));
+                } else if (failure.get() == null) {
+                    install(run, buffer, urgency);
+                }
+            } catch (RuntimeException e) {
+                fail(new MigrationFailedException("installing pages " + run + " failed: "
+                        + e.getMessage(), e));
+            } finally {
+                if (urgency == Urgency.DEMAND) {
+                    demand.end();
+                }
+            }
+            return null;
+        });
+    }
+
+    private void install(PageRun run, ByteBuffer buffer, Urgency urgency) {
+        for (int i = 0; i < run.count(); i++) {
+            installer.install(run.first() + i, buffer.slice(i * Pages.SIZE, Pages.SIZE));
+        }
+        int alreadyPresent = installer.publish(run);
+        if (alreadyPresent > 0) {
+            // Benign: the tracker lets exactly one fetch install a page, so a page found
+            // present came from a second path to the same fault (a vCPU exit and the
+            // notification fd both reporting it, or a duplicate uffd event answered by the
+            // kernel) and holds the source's bytes too; the guest cannot have written it
+            // while absent, as that write would have faulted. Count it and go on.
+            stats.alreadyPresent(alreadyPresent);
+        }
+        stats.fetched(run, urgency);
+        int duplicates = tracker.markReceived(run);
+        if (duplicates > 0) {
+            throw new IllegalStateException(duplicates + " pages of " + run
+                    + " were installed twice (tracker bug)");
+        }
+    }
+
+    private void verifyChecksums() {
+        PageChecksums expected;
+        try {
+            expected = source.checksums();
+        } catch (RuntimeException e) {
+            throw fail(new MigrationFailedException("cannot get the source's page checksums: "
+                    + e.getMessage(), e));
+        }
+        long pages = tracker.pageCount();
+        if (expected.pageCount() != pages) {
+            throw fail(new MigrationFailedException("source sent checksums for "
+                    + expected.pageCount() + " pages, the image has " + pages));
+        }
+        ByteBuffer page = ByteBuffer.allocate(Pages.SIZE);
+        List<Long> differ = new ArrayList<>();
+        for (long p = 0; p < pages; p++) {
+            installer.readBack(p, page.clear());
+            if (PageChecksums.of(page.clear()) != expected.get(p)) {
+                differ.add(p);
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw fail(new ChecksumMismatchException(differ, pages));
+        }
+    }
+
+    /** Records the first failure and releases every waiter with it; returns {@code f}. */
+    private MigrationFailedException fail(MigrationFailedException f) {
+        if (failure.compareAndSet(null, f)) {
+            sweep.stop();
+            tracker.failAll(f);
+        }
+        return f;
+    }
+
+    private MigrationFailedException asMigrationFailure(Throwable cause) {
+        Throwable t = unwrap(cause);
+        if (t instanceof ChecksumMismatchException c) {
+            return c;
+        }
+        if (t instanceof MigrationFailedException m) {
+            return new MigrationFailedException(m.getMessage(), m);
+        }
+        return new MigrationFailedException("post-copy migration failed: " + t.getMessage(), t);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of {@link PostcopyDestination}.
+ *
+ * @param sweepBatchPages pages per background request (cap: {@link #MAX_BATCH_PAGES}, 256 KiB)
+ * @param sweepWindow background requests in flight at once; small so demand is not queued
+ *     behind much sweep traffic
+ * @param demandYield how long the sweep holds back a new batch while demand fetches are in
+ *     flight (bounded, so a busy guest cannot starve the sweep)
+ * @param pageTimeout how long a requester blocks on one page before giving up
+ * @param progressInterval how often the progress listener is called; zero for never
+ */
+public record PostcopyOptions(int sweepBatchPages, int sweepWindow, Duration demandYield,
+        Duration pageTimeout, Duration progressInterval) {
+    public static final int MAX_BATCH_PAGES = 64;
+
+    public PostcopyOptions {
+        if (sweepBatchPages < 1 || sweepBatchPages > MAX_BATCH_PAGES) {
+            throw new IllegalArgumentException("sweepBatchPages must be 1.." + MAX_BATCH_PAGES
+                    + ", got " + sweepBatchPages);
+        }
+        if (sweepWindow < 1) {
+            throw new IllegalArgumentException("sweepWindow must be >= 1, got " + sweepWindow);
+        }
+        Objects.requireNonNull(demandYield, "demandYield");
+        Objects.requireNonNull(pageTimeout, "pageTimeout");
+        Objects.requireNonNull(progressInterval, "progressInterval");
+        if (pageTimeout.isNegative() || pageTimeout.isZero()) {
+            throw new IllegalArgumentException("pageTimeout must be > 0, got " + pageTimeout);
+        }
+    }
+
+    public static PostcopyOptions defaults() {
+        return new PostcopyOptions(MAX_BATCH_PAGES, 4, Duration.ofMillis(2), Duration.ofSeconds(30),
+                Duration.ZERO);
+    }
+
+    public PostcopyOptions withSweepBatchPages(int pages) {
+        return new PostcopyOptions(pages, sweepWindow, demandYield, pageTimeout, progressInterval);
+    }
+
+    public PostcopyOptions withSweepWindow(int window) {
+        return new PostcopyOptions(sweepBatchPages, window, demandYield, pageTimeout, progressInterval);
+    }
+
+    public PostcopyOptions withPageTimeout(Duration timeout) {
+        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, timeout, progressInterval);
+    }
+
+    public PostcopyOptions withProgressInterval(Duration interval) {
+        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, pageTimeout, interval);
+    }
+}

@@ -59,7 +59,8 @@ classpath=$root/selftests/target/test-classes:$(cat "$cp_file")
 java=$(readlink -f "$(command -v java)")
 
 # Small heap, C1 only and one GC thread: the guest runs under emulation.
-jvm=(-Xmx768m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.io.tmpdir=/tmp)
+jvm=(-Xmx768m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.io.tmpdir=/tmp
+	"-Dkvmdp.testClasspath=$classpath") # for tests that start a child JVM
 if [ -n "${KVMDP_EXPECTED_KERNEL_BUILD:-}" ]; then
 	jvm+=("-Dkvmdp.expectedKernelBuild=$KVMDP_EXPECTED_KERNEL_BUILD")
 fi

@@ -57,6 +57,20 @@ public final class TouchPages {
         }
     }
 
+    /**
+     * Serves a {@link VcpuExit.MemoryFault} on the vCPU thread that took it (e.g. install the
+     * page and mark it present); the vCPU then runs again. Without one, a memory fault fails
+     * the run.
+     */
+    @FunctionalInterface
+    public interface MemoryFaultHandler {
+        void handle(Vcpu vcpu, VcpuExit.MemoryFault fault);
+    }
+
+    private static final MemoryFaultHandler NO_FAULTS = (vcpu, fault) -> {
+        throw new IllegalStateException("vCPU " + vcpu.id() + " touch_pages: unexpected " + fault);
+    };
+
     private TouchPages() {}
 
     /** The value the guest writes (or expects) at guest physical {@code gpa}. */
@@ -84,14 +98,35 @@ public final class TouchPages {
 
     /** Runs the workload over all of {@code region}. */
     public static Result run(GuestVm guest, MemoryRegion region, Params params) {
-        long slice = region.size() / params.vcpus();
+        return run(guest, region, params, NO_FAULTS);
+    }
+
+    /** Runs the workload over all of {@code region}, serving memory faults with {@code faults}. */
+    public static Result run(GuestVm guest, MemoryRegion region, Params params,
+            MemoryFaultHandler faults) {
+        return run(guest, region, 0, region.size(), params, faults);
+    }
+
+    /**
+     * Runs the workload over [offset, offset + length) of {@code region}, serving memory faults
+     * with {@code faults}.
+     */
+    public static Result run(GuestVm guest, MemoryRegion region, long offset, long length,
+            Params params, MemoryFaultHandler faults) {
+        Objects.requireNonNull(faults, "faults");
+        if (offset < 0 || length <= 0 || offset > region.size() - length) {
+            throw new IllegalArgumentException("[" + offset + ", +" + length + ") is not inside"
+                    + " the " + region.size() + "-byte region");
+        }
+        long start = region.gpa() + offset;
+        long slice = length / params.vcpus();
         if (slice % params.stride() != 0 || slice == 0) {
-            throw new IllegalArgumentException("region of " + region.size() + " bytes does not"
+            throw new IllegalArgumentException("range of " + length + " bytes does not"
                     + " split into " + params.vcpus() + " slices of whole strides");
         }
         List<Vcpu> vcpus = new ArrayList<>();
         for (int i = 0; i < params.vcpus(); i++) {
-            vcpus.add(guest.prepareVcpu(i, region.gpa() + i * slice, slice, params.stride(),
+            vcpus.add(guest.prepareVcpu(i, start + i * slice, slice, params.stride(),
                     params.write() ? GuestAbi.TOUCH_WRITE : GuestAbi.TOUCH_READ, params.seed(),
                     params.progressEvery()));
         }
@@ -106,8 +141,8 @@ public final class TouchPages {
                 ready.countDown();
                 try {
                     go.await();
-                    results[index] = runOne(vcpus.get(index), region.gpa() + index * slice, slice,
-                            params);
+                    results[index] = runOne(vcpus.get(index), start + index * slice, slice,
+                            params, faults);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 }
@@ -117,7 +152,7 @@ public final class TouchPages {
         }
         try {
             ready.await();
-            long start = System.nanoTime();
+            long startNanos = System.nanoTime();
             go.countDown();
             long joinDeadline = System.nanoTime() + params.timeout().toNanos()
                     + TimeUnit.SECONDS.toNanos(10);
@@ -139,7 +174,8 @@ public final class TouchPages {
         }
     }
 
-    private static VcpuResult runOne(Vcpu vcpu, long sliceGpa, long sliceSize, Params params) {
+    private static VcpuResult runOne(Vcpu vcpu, long sliceGpa, long sliceSize, Params params,
+            MemoryFaultHandler faults) {
         long start = System.nanoTime();
         long[] touched = {-1};
         long[] mismatches = {-1};
@@ -161,6 +197,9 @@ public final class TouchPages {
                 }
             } else if (exit instanceof VcpuExit.Hlt && mismatches[0] >= 0) {
                 return false;
+            } else if (exit instanceof VcpuExit.MemoryFault fault) {
+                faults.handle(vcpu, fault);
+                return true;
             }
             throw new IllegalStateException("vCPU " + vcpu.id() + " touch_pages: unexpected exit "
                     + exit + " at " + vcpu.getRegs());

@@ -27,6 +27,10 @@ final class ExitTrace {
         ExitTrace trace = new ExitTrace();
         ExitLoop.run(vcpu, TIMEOUT, exit -> {
             trace.exits.add(exit);
+            if (exit instanceof VcpuExit.MemoryFault fault) {
+                // Resuming would fault again forever; no caller of ExitTrace serves these.
+                throw new AssertionError("unexpected memory fault exit " + fault + "; " + trace);
+            }
             if (exit instanceof VcpuExit.Io io && io.direction() == VcpuExit.Direction.IN) {
                 vcpu.completeIoIn(responder.apply(exit));
             } else if (exit instanceof VcpuExit.Mmio mmio && !mmio.isWrite()) {

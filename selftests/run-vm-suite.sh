@@ -13,7 +13,12 @@
 #   --out DIR          host directory for results (default: a new temp dir)
 #   --class NAME       run only this test class (repeatable; simple or full name)
 #   --bench            run org.kvmdp.bench.FoundationBench instead of the suite
+#   --bench-class NAME run this benchmark main class instead (implies --bench),
+#                      e.g. org.kvmdp.bench.DemandPagingBench
 #   --bench-args ARGS  ... with these arguments (one word: "--size 64M --vcpus 2")
+#   --shadow-paging    boot with kvm_amd.npt=0 (shadow paging) and run the classes
+#                      that must hold in both paging modes (SHADOW_PAGING_CLASSES
+#                      below) unless --class names others
 #   --no-build         reuse the last build
 # run-in-vm.sh options (passed through): --debug --smp N --mem SIZE
 #   --hugepages N --thread single|multi --timeout S --append ARGS
@@ -25,24 +30,37 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { printf 'run-vm-suite.sh: %s\n' "$*" >&2; exit 2; }
 
-out="" bench=0 bench_args="" build=1 have_append=0
+# Tests that must pass with shadow paging too (page-table walks by KVM, SPTE zaps).
+SHADOW_PAGING_CLASSES=(DemandPagingZapTest DemandPagingTouchTest DemandPagingApiTest
+	InternalWaitTest TouchPagesTest)
+
+out="" bench=0 bench_class=org.kvmdp.bench.FoundationBench bench_args="" build=1 have_append=0
+shadow=0
 classes=() vm_opts=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--class) classes+=("${2:?--class needs a name}"); shift ;;
 	--bench) bench=1 ;;
+	--bench-class) bench=1; bench_class=${2:?--bench-class needs a class name}; shift ;;
+	--shadow-paging) shadow=1 ;;
 	--bench-args) bench=1; bench_args=${2?--bench-args needs arguments}; shift ;;
 	--no-build) build=0 ;;
 	--debug) vm_opts+=("$1") ;;
 	--append) have_append=1; vm_opts+=("$1" "${2?--append needs kernel arguments}"); shift ;;
 	--smp|--mem|--hugepages|--thread|--timeout) vm_opts+=("$1" "${2:?$1 needs a value}"); shift ;;
-	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
 done
-[ "$have_append" = 1 ] || vm_opts+=(--append "hugepagesz=1G hugepages=2")
+if [ "$shadow" = 1 ]; then
+	[ "$have_append" = 0 ] || die "--shadow-paging sets the kernel arguments; drop --append"
+	vm_opts+=(--append "kvm_amd.npt=0 hugepagesz=1G hugepages=2")
+	[ ${#classes[@]} -gt 0 ] || classes=("${SHADOW_PAGING_CLASSES[@]}")
+elif [ "$have_append" = 0 ]; then
+	vm_opts+=(--append "hugepagesz=1G hugepages=2")
+fi
 [ -n "$out" ] || out=$(mktemp -d /tmp/kvmdp-suite.XXXXXX)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -67,7 +85,7 @@ fi
 
 if [ "$bench" = 1 ]; then
 	# shellcheck disable=SC2206 # bench_args is a word list on purpose
-	cmd=("$java" "${jvm[@]}" -cp "$classpath" org.kvmdp.bench.FoundationBench $bench_args)
+	cmd=("$java" "${jvm[@]}" -cp "$classpath" $bench_class $bench_args)
 else
 	select=(--scan-class-path)
 	if [ ${#classes[@]} -gt 0 ]; then

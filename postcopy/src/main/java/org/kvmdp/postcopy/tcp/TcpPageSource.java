@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.tcp;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.kvmdp.postcopy.PageChecksums;
+import org.kvmdp.postcopy.PageRun;
+import org.kvmdp.postcopy.PageSource;
+import org.kvmdp.postcopy.PageSourceException;
+import org.kvmdp.postcopy.Urgency;
+
+/**
+ * The destination side of the page protocol: pages from a {@link PageServer}. Demand fetches
+ * go on their own connection, sweep fetches and checksums on another (see {@link Wire}); both
+ * pipeline. Futures complete on a connection's reader thread.
+ */
+public final class TcpPageSource implements PageSource {
+    private final ClientChannel demand;
+    private final ClientChannel background;
+    private final TcpOptions options;
+
+    private TcpPageSource(ClientChannel demand, ClientChannel background, TcpOptions options) {
+        this.demand = demand;
+        this.background = background;
+        this.options = options;
+    }
+
+    /** Connects both channels; {@link PageSourceException} saying why if it cannot. */
+    public static TcpPageSource connect(InetSocketAddress server, TcpOptions options) {
+        AtomicLong ids = new AtomicLong();
+        ClientChannel demand = ClientChannel.open(server, Wire.CHANNEL_DEMAND, options, ids);
+        try {
+            ClientChannel background = ClientChannel.open(server, Wire.CHANNEL_BACKGROUND,
+                    options, ids);
+            if (background.imageBytes() != demand.imageBytes()) {
+                background.close();
+                throw new ProtocolException("page server announced " + demand.imageBytes()
+                        + " bytes on one channel and " + background.imageBytes() + " on the other");
+            }
+            return new TcpPageSource(demand, background, options);
+        } catch (RuntimeException e) {
+            demand.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public long imageBytes() {
+        return demand.imageBytes();
+    }
+
+    @Override
+    public CompletableFuture<Void> fetch(PageRun run, Urgency urgency, ByteBuffer destination) {
+        PageSource.checkFetch(this, run, destination);
+        if (run.count() > Wire.MAX_PAGES_PER_MESSAGE) {
+            throw new IllegalArgumentException("pages " + run + ": at most "
+                    + Wire.MAX_PAGES_PER_MESSAGE + " per fetch");
+        }
+        return urgency == Urgency.DEMAND
+                ? demand.requestPages(run, true, destination)
+                : background.requestPages(run, false, destination);
+    }
+
+    /** Asks the server for every page's checksum, in pipelined chunks on the background channel. */
+    @Override
+    public PageChecksums checksums() {
+        long pages = pageCount();
+        List<CompletableFuture<int[]>> parts = new ArrayList<>();
+        for (long first = 0; first < pages; first += Wire.MAX_CHECKSUMS_PER_MESSAGE) {
+            parts.add(background.requestChecksums(new PageRun(first,
+                    (int) Math.min(Wire.MAX_CHECKSUMS_PER_MESSAGE, pages - first))));
+        }
+        int[] all = new int[Math.toIntExact(pages)];
+        int at = 0;
+        try {
+            for (CompletableFuture<int[]> part : parts) {
+                // The reader fails overdue requests; this bound is a second line of defence.
+                int[] crcs = part.get(2 * options.requestTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+                System.arraycopy(crcs, 0, all, at, crcs.length);
+                at += crcs.length;
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PageSourceException p ? p
+                    : new PageSourceException("fetching checksums failed: " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new PageSourceException("page server sent no checksums within "
+                    + 2 * options.requestTimeout().toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageSourceException("interrupted fetching checksums");
+        }
+        return PageChecksums.of(all);
+    }
+
+    @Override
+    public void close() {
+        try {
+            demand.close();
+        } finally {
+            background.close();
+        }
+    }
+}

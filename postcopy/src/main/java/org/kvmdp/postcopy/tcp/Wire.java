@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.tcp;
+
+import org.kvmdp.postcopy.PostcopyOptions;
+
+/**
+ * Constants of the page protocol. A connection starts with HELLO (client) and WELCOME
+ * (server); then the client sends PAGES_REQUEST / CHECKSUMS_REQUEST messages without waiting
+ * (pipelined, each with its own id) and the server answers each with PAGES / CHECKSUMS, or
+ * ERROR naming the request. Every message is a frame: type (u8), body length (u32, checked
+ * against the type's limits before it is read), body. Integers are big-endian.
+ *
+ * <p>A client opens two connections, like QEMU's postcopy preempt channel: demand requests go
+ * on one, sweep requests on the other, so a vCPU's page is never stuck behind megabytes of
+ * sweep data in a socket buffer. The server also serves urgent requests first within a
+ * connection.
+ */
+public final class Wire {
+    /** "KVDP". */
+    public static final int MAGIC = 0x4B56_4450;
+    public static final int VERSION = 1;
+    public static final byte CHANNEL_DEMAND = 0;
+    public static final byte CHANNEL_BACKGROUND = 1;
+    public static final byte FLAG_URGENT = 1;
+    /** 256 KiB of pages per message, as a sweep batch. */
+    public static final int MAX_PAGES_PER_MESSAGE = PostcopyOptions.MAX_BATCH_PAGES;
+    public static final int MAX_CHECKSUMS_PER_MESSAGE = 16384;
+    public static final int MAX_ERROR_TEXT_BYTES = 1024;
+    public static final int FRAME_HEADER_BYTES = 5;
+
+    private Wire() {}
+
+    static String channelName(byte channel) {
+        return channel == CHANNEL_DEMAND ? "demand channel" : "background channel";
+    }
+}

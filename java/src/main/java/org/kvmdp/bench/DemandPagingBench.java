@@ -203,9 +203,10 @@ public final class DemandPagingBench {
                 runs.stream().filter(u -> u.backing() == b && u.vcpus() == kvm.vcpus()
                         && u.mechanism().startsWith("userfaultfd")).findFirst().ifPresent(u ->
                         System.out.printf(Locale.ROOT, "ratio KVM/uffd %-11s %d vCPU(s): %.2fx"
-                                + " pages/s, %.4fx bytes fetched%n", b, kvm.vcpus(),
+                                + " pages/s, bytes per fault %d vs %d%n", b, kvm.vcpus(),
                                 kvm.pagesPerSecond() / u.pagesPerSecond(),
-                                (double) kvm.bytesFetched() / u.bytesFetched()));
+                                kvm.bytesFetched() / Math.max(1, kvm.faults()),
+                                u.bytesFetched() / Math.max(1, u.faults())));
             }
         }
     }

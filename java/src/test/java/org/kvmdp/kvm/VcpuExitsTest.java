@@ -91,7 +91,22 @@ class VcpuExitsTest {
         assertThat(exit).isEqualTo(new VcpuExit.MemoryFault(MemoryFaultFlags.PRIVATE,
                 0x1_0000_0000L, 4096));
         assertThat(((VcpuExit.MemoryFault) exit).isPrivate()).isTrue();
+        assertThat(((VcpuExit.MemoryFault) exit).isNotPresent()).isFalse();
         assertThat(Exits.MEMORY_FAULT).isEqualTo(39);
+    }
+
+    @Test
+    void demandPagingFaultCarriesTheNotPresentFlag() {
+        run.putLong(Run.MEMORY_FAULT_FLAGS, MemoryFaultFlags.NOT_PRESENT);
+        run.putLong(Run.MEMORY_FAULT_GPA, 0x1_0000_3000L);
+        run.putLong(Run.MEMORY_FAULT_SIZE, 4096);
+        VcpuExit exit = decode(Exits.MEMORY_FAULT, -Errno.EFAULT.code());
+        assertThat(exit).isInstanceOfSatisfying(VcpuExit.MemoryFault.class, f -> {
+            assertThat(f.isNotPresent()).isTrue();
+            assertThat(f.isPrivate()).isFalse();
+            assertThat(f.gpa()).isEqualTo(0x1_0000_3000L);
+        });
+        assertThat(MemoryFaultFlags.NOT_PRESENT).isEqualTo(1L << 4);
     }
 
     @Test

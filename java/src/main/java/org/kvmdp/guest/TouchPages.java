@@ -118,7 +118,7 @@ public final class TouchPages {
             throw new IllegalArgumentException("[" + offset + ", +" + length + ") is not inside"
                     + " the " + region.size() + "-byte region");
         }
-        long start = region.gpa() + offset;
+        long firstGpa = region.gpa() + offset;
         long slice = length / params.vcpus();
         if (slice % params.stride() != 0 || slice == 0) {
             throw new IllegalArgumentException("range of " + length + " bytes does not"
@@ -126,7 +126,7 @@ public final class TouchPages {
         }
         List<Vcpu> vcpus = new ArrayList<>();
         for (int i = 0; i < params.vcpus(); i++) {
-            vcpus.add(guest.prepareVcpu(i, start + i * slice, slice, params.stride(),
+            vcpus.add(guest.prepareVcpu(i, firstGpa + i * slice, slice, params.stride(),
                     params.write() ? GuestAbi.TOUCH_WRITE : GuestAbi.TOUCH_READ, params.seed(),
                     params.progressEvery()));
         }
@@ -141,7 +141,7 @@ public final class TouchPages {
                 ready.countDown();
                 try {
                     go.await();
-                    results[index] = runOne(vcpus.get(index), start + index * slice, slice,
+                    results[index] = runOne(vcpus.get(index), firstGpa + index * slice, slice,
                             params, faults);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
@@ -162,7 +162,7 @@ public final class TouchPages {
                     throw new IllegalStateException(t.getName() + " did not finish");
                 }
             }
-            long elapsed = System.nanoTime() - start;
+            long elapsed = System.nanoTime() - startNanos;
             if (failure.get() != null) {
                 throw new IllegalStateException("vCPU thread failed: " + failure.get(),
                         failure.get());

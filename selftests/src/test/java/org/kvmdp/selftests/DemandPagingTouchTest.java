@@ -58,6 +58,7 @@ class DemandPagingTouchTest {
             long presentBefore = guest.vm().getStats().value(DemandPaging.STAT_PAGES_MARKED_PRESENT);
             Map<Long, Integer> exits = new ConcurrentHashMap<>();
             Map<Integer, AtomicInteger> exitsPerVcpu = new ConcurrentHashMap<>();
+            long before = System.nanoTime();
             TouchPages.Result result = TouchPages.run(guest, region,
                     new TouchPages.Params(vcpus, write, PAGE, SEED, 0, TIMEOUT),
                     (vcpu, fault) -> {
@@ -72,6 +73,8 @@ class DemandPagingTouchTest {
                         }
                         dp.markPresent(fault.gpa(), fault.size());
                     });
+            assertThat(result.elapsedNanos()).as("elapsed time of the run")
+                    .isPositive().isLessThanOrEqualTo(System.nanoTime() - before);
             long pages = SIZE / PAGE;
             assertThat(exits).as("pages that exited").hasSize((int) pages);
             assertThat(exits.values()).as("exits per page").containsOnly(1);

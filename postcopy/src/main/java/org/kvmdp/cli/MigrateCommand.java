@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code kvmdp migrate}: post-copy migration of a running guest over TCP. */
 @Command(name = "migrate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Post-copy migration over TCP. Start the source first:",
+        description = {"Post-copy migration of a guest over TCP.", "Start the source first:",
                 "  kvmdp migrate --role source --listen 127.0.0.1:4444 [--image FILE]",
                 "  kvmdp migrate --role destination --connect 127.0.0.1:4444 --mechanism kvm",
                 "The source serves --image (a saved guest memory image) or, without it, the"

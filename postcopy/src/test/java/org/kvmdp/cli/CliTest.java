@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CliTest {
+    /** args (space separated) | a part of the message. Every one must exit 2. */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', value = {
+        "bench --vcpus 0 | --vcpus must be 1..512, got 0",
+        "bench --vcpus 513 | --vcpus must be 1..512, got 513",
+        "bench --vcpus two | Invalid value for option '--vcpus'",
+        "bench --memory 3X | Invalid value for option '--memory': '3X' is not a size",
+        "bench --memory 0 | --memory must be more than 0",
+        "bench --memory 8K --backing anonymous --mechanism kvm --source memory --access read --vcpus 1 --image x | --image is read only with --source file",
+        "bench --memory 1M --backing hugetlb2m | --memory 1M is not a multiple of hugetlb2m's 2M page: pick 2M",
+        "bench --memory 3M --backing thp | --memory 3M is not a multiple of thp's 2M page: pick 4M",
+        "bench --memory 1G --memory 2G | option '--memory' (SIZE) should be specified only once",
+        "bench --memory 2047M --backing hugetlb1g | --memory 2047M is not a multiple of hugetlb1g's 1G page: pick 2G",
+        "bench --mechanism uffd-minor | uffd-minor needs shared memory: pick --backing shmem, hugetlb2m or hugetlb1g (--backing is anonymous)",
+        "bench --mechanism uffd-minor --backing thp | uffd-minor needs shared memory",
+        "bench --mechanism userfault | '--mechanism': 'userfault' is not a mechanism; pick one of kvm, uffd-missing, uffd-minor, none, all",
+        "bench --backing hugetlb | 'hugetlb' is not a backing; pick one of anonymous, thp, shmem, hugetlb2m, hugetlb1g",
+        "bench --access rw | '--access': 'rw' is not one of read, write",
+        "bench --source nfs | '--source': 'nfs' is not one of memory, file, tcp",
+        "bench --json --csv | --json and --csv are exclusive: pick one",
+        "bench --mechanism none --source tcp | --source has no effect with --mechanism none",
+        "bench --vcpu 2 | Unknown options: '--vcpu'",
+        "migrate | Missing required option: '--role=ROLE'",
+        "migrate --role both | '--role': 'both' is not one of source, destination",
+        "migrate --role source | --role source needs --listen HOST:PORT",
+        "migrate --role source --listen 127.0.0.1:4444 --connect 127.0.0.1:4444 | --connect is for --role destination",
+        "migrate --role source --listen 127.0.0.1:4444 --mechanism kvm | --mechanism is for --role destination",
+        "migrate --role source --listen 127.0.0.1:4444 --backing shmem | --backing is for --role destination",
+        "migrate --role source --listen 127.0.0.1:4444 --image img --memory 2M | --memory conflicts with --image",
+        "migrate --role source --listen localhost | Invalid value for option '--listen': 'localhost' is not HOST:PORT",
+        "migrate --role destination | --role destination needs --connect HOST:PORT",
+        "migrate --role destination --connect 10.0.0.2:4444 --listen 127.0.0.1:1 | --listen is for --role source",
+        "migrate --role destination --connect 10.0.0.2:4444 --image img | --image is for --role source",
+        "migrate --role destination --connect 10.0.0.2:0 | port 0 is only for --listen",
+        "migrate --role destination --connect 10.0.0.2:4444 --mechanism all | migrate runs one demand-paging mechanism: pick kvm, uffd-missing or uffd-minor",
+        "migrate --role destination --connect 10.0.0.2:4444 --mechanism none | migrate runs one",
+        "migrate --role destination --connect 10.0.0.2:4444 --mechanism uffd-minor | uffd-minor needs shared memory",
+        "migrate --role destination --connect 10.0.0.2:4444 --memory 5K | --memory 5K is not a multiple of anonymous's 4K page: pick 8K",
+        "migrate --role destination --connect h:1 --vcpus 0 | --vcpus must be 1..512",
+        "frobnicate | Unmatched argument",
+        "'' | pick a command: info, bench or migrate",
+    })
+    void badOptionsExit2NamingTheProblem(String args, String message) {
+        CliRun run = CliRun.of(split(args));
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains(message).contains("--help' for the options");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', value = {
+        "bench | 1 vCPU(s) x 64M anonymous, mechanisms kvm,uffd-missing,none, write access",
+        "bench --vcpus 4 --memory 2G --backing shmem --mechanism all --access read --source tcp --json | 4 vCPU(s) x 2G shmem, mechanisms kvm,uffd-missing,uffd-minor,none, read access, pages from tcp",
+        "bench --backing hugetlb2m --memory 4M --mechanism uffd-minor --source file --image /tmp/img --csv | mechanisms uffd-minor",
+        "migrate --role source --listen 127.0.0.1:0 | source on 127.0.0.1:0",
+        "migrate --role source --listen [::1]:4444 --image /tmp/guest.img | source on [::1]:4444 serving /tmp/guest.img",
+        "migrate --role destination --connect 127.0.0.1:4444 --mechanism uffd-minor --backing shmem --vcpus 2 --memory 128M | destination from 127.0.0.1:4444 with uffd-minor on shmem",
+    })
+    void validRequestsSayTheyAreNotWiredYetAndExit3(String args, String summary) {
+        CliRun run = CliRun.of(split(args));
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.NOT_WIRED);
+        assertThat(run.err()).contains(summary).contains("not wired to a VM driver yet")
+                .contains("Nothing was run");
+    }
+
+    @Test
+    void helpGivesEachDefaultAndTheChoices() {
+        CliRun bench = CliRun.of("bench", "--help");
+        assertThat(bench.exitCode()).isZero();
+        assertThat(oneLine(bench.out())).contains("Default: 64M", "Default: anonymous", "Default: all",
+                "Default: write", "Default: memory", "Default: 1",
+                "anonymous, thp, shmem, hugetlb2m, hugetlb1g",
+                "kvm, uffd-missing, uffd-minor, none, all", "uffd-minor needs shared memory");
+        CliRun migrate = CliRun.of("migrate", "--help");
+        assertThat(oneLine(migrate.out())).contains("Default: kvm", "source, destination",
+                "--role source --listen 127.0.0.1:4444");
+        CliRun top = CliRun.of("--help");
+        assertThat(top.out()).contains("info", "bench", "migrate", "needs a VM driver this build does not have yet");
+    }
+
+    @Test
+    void infoRunsOnThisHostWhateverKvmItHas() {
+        CliRun info = CliRun.of("info");
+        assertThat(info.exitCode()).as(info.err()).isZero();
+        assertThat(info.out()).contains("kernel: ", "/dev/kvm: ", "backing anonymous: available");
+        if (info.out().contains("/dev/kvm: present")) {
+            // Opened or not, KVM_CREATE_VM working or not: one line says which.
+            assertThat(info.out()).containsAnyOf("KVM: cannot open", "KVM_CAP_DEMAND_PAGING (system): ");
+        }
+    }
+
+    /** Help text with its line wrapping undone. */
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s+", " ");
+    }
+
+    private static String[] split(String args) {
+        return args.isBlank() ? new String[0] : args.trim().split("\\s+");
+    }
+}

@@ -147,8 +147,8 @@ final class ServerConnection {
                     + server.image().pageCount() + " pages"));
             return;
         }
-        server.stats().request(r.urgent());
         queue.add(new Work(sequence.incrementAndGet(), r.urgent(), r));
+        server.stats().request(r.urgent()); // after queuing: a counted request is queued
     }
 
     private void queueChecksums(Message.ChecksumsRequest r) throws IOException {

@@ -49,7 +49,8 @@ class PageServerTest {
             }
             CompletableFuture<Void> urgent = channel.requestPages(PageRun.of(100), true, sink)
                     .thenRun(() -> order.add("urgent 100"));
-            Thread.sleep(200); // all requests queued at the server
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                    server.stats().backgroundRequests() == 6 && server.stats().urgentRequests() == 1);
             image.open();
             urgent.get(10, java.util.concurrent.TimeUnit.SECONDS);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))

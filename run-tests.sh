@@ -7,7 +7,8 @@
 # (installs what it needs; root for apt and QEMU):
 #   1. host tier: mvn verify (unit tests, JNI, syscalls the host allows)
 #   2. builds the patched 6.12 kernel (selftests/vm/build-kernel.sh)
-#   3. the JUnit suite inside the QEMU test VM, as root, on that kernel
+#   3. the JUnit suite inside the QEMU test VM, as root, on that kernel, then
+#      its demand-paging classes again with shadow paging (kvm_amd.npt=0)
 #   4. the kernel's KVM selftests in the VM, with TDP and with shadow paging
 #   5. the same kernel selftests on the debug kernel (KASAN, lockdep,
 #      kmemleak), unless --no-debug
@@ -81,7 +82,9 @@ kselftests() {
 
 step host-tier host_tests
 step kernel-build selftests/vm/build-kernel.sh >/dev/null &&
-	step vm-junit-suite selftests/run-vm-suite.sh --no-build --out "$results/vm-junit"
+	step vm-junit-suite selftests/run-vm-suite.sh --no-build --out "$results/vm-junit" &&
+	step vm-junit-shadow-paging selftests/run-vm-suite.sh --no-build --shadow-paging \
+		--out "$results/vm-junit-shadow"
 step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftests-tdp
 step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
 	kselftests-shadow --append kvm_amd.npt=0
@@ -93,6 +96,7 @@ fi
 
 write_steps
 selftests/summarize.py steps="$results/steps" host="$results/host" \
-	vm="$results/vm-junit" kselftests="$results/kselftests-tdp" \
+	vm="$results/vm-junit" vm-shadow-paging="$results/vm-junit-shadow" \
+	kselftests="$results/kselftests-tdp" \
 	kselftests-shadow="$results/kselftests-shadow" \
 	$([ $debug -eq 1 ] && echo kselftests-debug="$results/kselftests-debug")

@@ -9,8 +9,13 @@
 #   1. the Java demo: the guest touches every page of its memory on each
 #      backing, the host checks what it wrote, and the cost of one ioctl
 #      through the JNI layer;
-#   2. KVM demand paging against userfaultfd on the same workload, served by
-#      the kernel's demand_paging_test (-k vs -u MISSING), as a table.
+#   2. the demand-paging benchmark from Java: the guest touches memory that
+#      is all non-present, served by KVM demand paging (vCPU threads install
+#      their own pages) and by userfaultfd MISSING (a handler thread), on
+#      anonymous and hugetlb 2 MiB memory with 1 and 2 vCPUs, plus the cost
+#      of KVM_MARK_PRESENT per page, single and batched;
+#   3. the same comparison by the kernel's demand_paging_test (-k vs
+#      -u MISSING), the in-kernel reference handler.
 # The VM uses multi-threaded TCG here so that 2 vCPUs run in parallel.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
@@ -20,13 +25,31 @@ cd "$root"
 apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
 	qemu-system-x86
 
+# Multi-threaded TCG lets two vCPUs run at once, but it has crashed the guest
+# kernel in scheduler code (int3 Oops, see VM-NOTES.md) on rare boots, with
+# and without this series; such a run (exit 125) is retried once, loudly.
+retry_crash() {
+	local rc=0
+	"$@" || rc=$?
+	if [ $rc -eq 125 ]; then
+		log "the guest kernel died under multi-threaded TCG; retrying once"
+		rc=0
+		"$@" || rc=$?
+	fi
+	return $rc
+}
+
 log "building the patched kernel (first time ~15 minutes, then seconds)"
 selftests/vm/build-kernel.sh >/dev/null
 kdir=$(build_dir normal)/kselftest-kvm
 
-log "1/2 Java demo in the test VM"
-selftests/run-vm-suite.sh --thread multi --smp 2 --bench-args "--size 64M --vcpus 1"
+log "1/3 Java demo in the test VM"
+retry_crash selftests/run-vm-suite.sh --thread multi --smp 2 --bench-args "--size 64M --vcpus 1"
 
-log "2/2 KVM demand paging vs userfaultfd (demand_paging_test) in the test VM"
-selftests/vm/run-in-vm.sh --thread multi --smp 2 --timeout 1500 -- \
+log "2/3 KVM demand paging vs userfaultfd from Java, in the test VM"
+retry_crash selftests/run-vm-suite.sh --no-build --thread multi --smp 2 \
+	--bench-class org.kvmdp.bench.DemandPagingBench --bench-args "--size 32M"
+
+log "3/3 KVM demand paging vs userfaultfd (kernel demand_paging_test) in the test VM"
+retry_crash selftests/vm/run-in-vm.sh --thread multi --smp 2 --timeout 1500 -- \
 	selftests/bench/kselftest-bench.sh "$kdir" 64M

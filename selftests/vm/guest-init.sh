@@ -12,16 +12,35 @@ mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm /dev/hugepages
 mount -t devpts devpts /dev/pts
-for d in /dev/shm /run /tmp /var/tmp; do mount -t tmpfs tmpfs "$d"; done
-mount -t hugetlbfs -o pagesize=2M hugetlbfs /dev/hugepages
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /out ||
 	{ echo "kvmdp-init: cannot mount the out share on /out" >/dev/console; echo o >/proc/sysrq-trigger; }
+state=/out/.kvmdp
+
+# Writable scratch space on the read-only root: tmpfs on /run, /tmp,
+# /var/tmp and /dev/shm. Host paths that these hide but the command needs
+# (a checkout under /tmp, say; listed by run-in-vm.sh in host-paths) are
+# bound back at the same place from a view of the host directories kept
+# under /run/host.
+mount -t tmpfs tmpfs /run
+for d in /tmp /var/tmp; do
+	mkdir -p "/run/host$d"
+	mount --bind "$d" "/run/host$d"
+done
+for d in /dev/shm /tmp /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+while read -r p; do
+	for d in /tmp /var/tmp; do
+		case "$p" in
+		"$d"/*) mkdir -p "$p" && mount --bind "/run/host$p" "$p" ;;
+		esac
+	done
+done <"$state/host-paths"
+
+mount -t hugetlbfs -o pagesize=2M hugetlbfs /dev/hugepages
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ln -s /proc/self/fd /dev/fd 2>/dev/null
 ip link set lo up 2>/dev/null
 hostname kvmdp-vm
 
-state=/out/.kvmdp
 echo "kvmdp-init: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s" >/dev/console
 (
 	export HOME=/tmp KVMDP_OUT=/out KVMDP_IN_VM=1

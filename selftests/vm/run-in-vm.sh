@@ -59,6 +59,9 @@ mkdir -p "$state"
 # (read-only) shared root.
 [ -d /out ] || mkdir /out
 
+# Host paths the command needs even if the guest's tmpfs mounts hide them.
+printf '%s\n' "$PWD" "$KVMDP_ROOT" >"$state/host-paths"
+
 # The command, its working directory and KVMDP_* environment, for guest-init.sh.
 {
 	printf 'cd %q || exit 125\n' "$PWD"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.kvmdp.postcopy;
 
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,7 +16,8 @@ public final class FilePageSource implements PageSource {
     private final Path path;
     private final FileChannel channel;
     private final long imageBytes;
-    private volatile PageChecksums checksums;
+    // Computed once, on first use, over this source's own pages.
+    private final Supplier<PageChecksums> checksums = Suppliers.memoize(() -> PageChecksums.compute(this));
 
     private FilePageSource(Path path, FileChannel channel, long imageBytes) {
         this.path = path;
@@ -72,13 +75,7 @@ public final class FilePageSource implements PageSource {
 
     @Override
     public PageChecksums checksums() {
-        PageChecksums sums = checksums;
-        if (sums == null) {
-            // Benign race: two callers may both compute the same immutable result.
-            sums = PageChecksums.compute(this);
-            checksums = sums;
-        }
-        return sums;
+        return checksums.get();
     }
 
     @Override

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.kvmdp.postcopy;
 
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /** Pages from an in-memory snapshot of the image (a heap array or a direct buffer). */
 public final class MemoryPageSource implements PageSource {
     private final ByteBuffer image;
-    private volatile PageChecksums checksums;
+    // Computed once, on first use, over this source's own pages.
+    private final Supplier<PageChecksums> checksums = Suppliers.memoize(() -> PageChecksums.compute(this));
     private volatile boolean closed;
 
     private MemoryPageSource(ByteBuffer image) {
@@ -42,13 +45,7 @@ public final class MemoryPageSource implements PageSource {
 
     @Override
     public PageChecksums checksums() {
-        PageChecksums sums = checksums;
-        if (sums == null) {
-            // Benign race: two callers may both compute the same immutable result.
-            sums = PageChecksums.compute(this);
-            checksums = sums;
-        }
-        return sums;
+        return checksums.get();
     }
 
     @Override

@@ -62,7 +62,7 @@ apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
 	qemu-system-x86
 
 host_tests() {
-	mvn -B -q verify
+	mvn -B -q -Dstyle.color=never verify
 	local rc=$?
 	mkdir -p "$results/host"
 	find . -path '*/target/surefire-reports/TEST-*.xml' -exec cp {} "$results/host/" \;

@@ -10,8 +10,8 @@
 #   3. the JUnit suite inside the QEMU test VM, as root, on that kernel, then
 #      its demand-paging classes again with shadow paging (kvm_amd.npt=0)
 #   4. the kernel's KVM selftests in the VM, with TDP and with shadow paging
-#   5. the same kernel selftests on the debug kernel (KASAN, lockdep,
-#      kmemleak), unless --no-debug
+#   5. the JUnit suite and the kernel selftests again on the debug kernel
+#      (KASAN, lockdep, kmemleak), unless --no-debug
 # A kernel splat, crash or timeout of any VM run is a failed test.
 # Reports go to target/test-results; the last line is "N passed, N failed".
 set -uo pipefail
@@ -89,9 +89,12 @@ step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftest
 step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
 	kselftests-shadow --append kvm_amd.npt=0
 if [ $debug -eq 1 ]; then
-	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null &&
+	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null && {
+		step vm-junit-debug selftests/run-vm-suite.sh --no-build --debug --timeout 2400 \
+			--out "$results/vm-junit-debug"
 		step kselftests-debug kselftests debug selftests/kernel/kselftests.list \
 			kselftests-debug --timeout 2400
+	}
 fi
 
 write_steps
@@ -99,4 +102,5 @@ selftests/summarize.py steps="$results/steps" host="$results/host" \
 	vm="$results/vm-junit" vm-shadow-paging="$results/vm-junit-shadow" \
 	kselftests="$results/kselftests-tdp" \
 	kselftests-shadow="$results/kselftests-shadow" \
-	$([ $debug -eq 1 ] && echo kselftests-debug="$results/kselftests-debug")
+	$([ $debug -eq 1 ] && echo vm-debug="$results/vm-junit-debug" \
+		kselftests-debug="$results/kselftests-debug")

@@ -46,22 +46,4 @@ public abstract class WrappingPageSource implements PageSource {
             }
         };
     }
-
-    /** Delays every BACKGROUND fetch by {@code millis}: a slow bulk stream. */
-    public static PageSource slowBackground(PageSource inner, long millis) {
-        return new WrappingPageSource(inner) {
-            @Override
-            public CompletableFuture<Void> fetch(PageRun run, Urgency urgency, ByteBuffer dst) {
-                if (urgency == Urgency.BACKGROUND) {
-                    try {
-                        Thread.sleep(millis);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return CompletableFuture.failedFuture(e);
-                    }
-                }
-                return inner.fetch(run, urgency, dst);
-            }
-        };
-    }
 }

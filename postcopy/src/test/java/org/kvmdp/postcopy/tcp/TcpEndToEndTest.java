@@ -44,8 +44,10 @@ class TcpEndToEndTest {
     void racingRequestersAndTheSweepInstallEveryPageOnceAndChecksumsMatch() throws Exception {
         int requesters = 4;
         int faultsEach = 300;
-        // Sweep data is slow (1 ms per 16-page batch, ~256 ms in all) so demand races it.
-        PageSource image = WrappingPageSource.slowBackground(MemoryPageSource.copyOf(IMAGE), 1);
+        // Every requester is served once before the sweep starts, so demand and sweep
+        // overlap by construction, not by timing; afterwards they race freely.
+        PageSource image = MemoryPageSource.copyOf(IMAGE);
+        CountDownLatch firstDemandServed = new CountDownLatch(requesters);
         BufferInstaller installer = new BufferInstaller(IMAGE.length);
         PageTracker tracker = new PageTracker(PAGES);
         AtomicInteger servedBeforeSweepEnded = new AtomicInteger();
@@ -53,7 +55,6 @@ class TcpEndToEndTest {
                 TcpPageSource source = TcpPageSource.connect(server.address(), TcpOptions.defaults());
                 PostcopyDestination destination = new PostcopyDestination(source, tracker,
                         installer, PostcopyOptions.defaults().withSweepBatchPages(16), null)) {
-            destination.start();
             ExecutorService pool = Executors.newFixedThreadPool(requesters);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
@@ -71,11 +72,17 @@ class TcpEndToEndTest {
                         if (!tracker.allReceived().isDone()) {
                             servedBeforeSweepEnded.incrementAndGet();
                         }
+                        if (i == 0) {
+                            firstDemandServed.countDown();
+                        }
                     }
                     return null;
                 }));
             }
             go.countDown();
+            assertThat(firstDemandServed.await(60, TimeUnit.SECONDS))
+                    .as("every requester served before the sweep starts").isTrue();
+            destination.start();
             for (Future<?> f : done) {
                 f.get(60, TimeUnit.SECONDS);
             }

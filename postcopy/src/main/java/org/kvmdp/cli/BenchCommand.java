@@ -1,12 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.kvmdp.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.kvmdp.guest.GuestAbi;
+import org.kvmdp.guest.GuestProgram;
+import org.kvmdp.guest.GuestVm;
+import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.guest.TouchPages;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
+import org.kvmdp.postcopy.MemoryPageSource;
+import org.kvmdp.postcopy.MigrationReport;
+import org.kvmdp.postcopy.Pages;
+import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.driver.PostcopyTouchRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,11 +96,85 @@ final class BenchCommand implements Callable<Integer> {
         if (json && csv) {
             throw checks.fail("--json and --csv are exclusive: pick one");
         }
-        return UsageChecks.notWiredYet(spec, String.format(
+        String summary = String.format(
                 "%d vCPU(s) x %s %s, mechanisms %s, %s access, pages from %s", vcpus,
                 Sizes.format(memoryPerVcpu), Converters.label(backing), runnable().stream()
                         .map(Mechanism::label).collect(Collectors.joining(",")),
-                access.label(), source.label()));
+                access.label(), source.label());
+        if (!isWired()) {
+            return UsageChecks.notWiredYet(spec, summary, "bench runs one --mechanism, kvm or"
+                    + " uffd-missing, with --source memory on --backing anonymous or hugetlb2m,"
+                    + " at most " + GuestAbi.MAX_VCPUS + " vCPUs and " + Sizes.format(MAX_WIRED_BYTES)
+                    + " in all, printing a table (not --json or --csv); all, uffd-minor, none,"
+                    + " file and tcp sources come later");
+        }
+        return runTouch();
+    }
+
+    static final long MAX_WIRED_BYTES = 1L << 30;
+    private static final long SEED = 0x6b766d6470L;
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+
+    /** The combinations {@link #runTouch} can run. */
+    boolean isWired() {
+        return !mechanism.allSelected()
+                && (mechanism.single() == Mechanism.KVM || mechanism.single() == Mechanism.UFFD_MISSING)
+                && source == SourceKind.MEMORY
+                && (backing == Backing.ANONYMOUS || backing == Backing.HUGETLB_2M)
+                && vcpus <= GuestAbi.MAX_VCPUS
+                && memoryPerVcpu <= MAX_WIRED_BYTES / vcpus
+                && !json && !csv;
+    }
+
+    /**
+     * One post-copy run of touch_pages: an in-memory image holding what the guest expects,
+     * the sweep running from the start, faults caught by the chosen mechanism.
+     */
+    private int runTouch() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Mechanism m = mechanism.single();
+        long total = memoryPerVcpu * vcpus;
+        try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
+            MemoryRegion region = guest.addMemory(backing, total);
+            MemoryPageSource image = MemoryPageSource.wrap(
+                    PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED));
+            PostcopyTouchRun.Params params = new PostcopyTouchRun.Params(
+                    new TouchPages.Params(vcpus, access == AccessPattern.WRITE, Pages.SIZE, SEED, 0,
+                            RUN_TIMEOUT), PostcopyOptions.defaults(), 0, RUN_TIMEOUT);
+            PostcopyTouchRun.Result r = m == Mechanism.KVM
+                    ? PostcopyTouchRun.kvm(guest, region, image, params)
+                    : PostcopyTouchRun.uffdMissing(guest, region, image, params);
+            printTable(out, m, r);
+            if (r.guest().mismatches() != 0 || r.notInstalledOnce() != 0) {
+                err.println("kvmdp bench: the guest found " + r.guest().mismatches()
+                        + " wrong pages, " + r.notInstalledOnce() + " pages not installed once");
+                return ExitCodes.FAILED;
+            }
+            return ExitCodes.OK;
+        } catch (RuntimeException e) {
+            err.println("kvmdp bench: " + m.label() + " on " + Converters.label(backing)
+                    + " failed: " + e);
+            return ExitCodes.FAILED;
+        }
+    }
+
+    private void printTable(PrintWriter out, Mechanism m, PostcopyTouchRun.Result r) {
+        MigrationReport report = r.report();
+        double seconds = Math.max(r.guest().elapsedNanos(), 1) / 1e9;
+        out.printf(Locale.ROOT, "%-13s %-10s %5s %8s %8s %8s %7s %12s %10s %10s %11s %8s%n",
+                "mechanism", "backing", "vCPUs", "pages", "demand", "swept", "faults", "pages/s",
+                "p50(us)", "p99(us)", "bytes/fault", "mismatch");
+        out.printf(Locale.ROOT, "%-13s %-10s %5d %8d %8d %8d %7d %12.0f %10.1f %10.1f %11d %8d%n",
+                m.label(), Converters.label(backing), vcpus, report.pageCount(),
+                report.pagesDemandFetched(), report.pagesSwept(), r.faultEvents(),
+                r.guest().touched() / seconds, report.faultToInstall().p50Nanos() / 1e3,
+                report.faultToInstall().p99Nanos() / 1e3, r.bytesPerFault(),
+                r.guest().mismatches());
+        out.printf(Locale.ROOT, "# pages/s: pages the guest touched per second of its run"
+                + " (%.3f s); p50/p99: fault-to-install latency of demand requests that waited;"
+                + " bytes/fault: demand-fetched bytes per fault event; migration took %.3f s,"
+                + " checksums verified%n", seconds, report.elapsed().toNanos() / 1e9);
     }
 
     /** The mechanisms this run would measure: "all" leaves out what the backing forbids. */

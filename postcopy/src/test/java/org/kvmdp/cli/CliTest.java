@@ -73,6 +73,23 @@ class CliTest {
                 .contains("Nothing was run");
     }
 
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', value = {
+        "bench --mechanism kvm --source tcp | mechanisms kvm, write access, pages from tcp",
+        "bench --mechanism uffd-missing --backing shmem | 1 vCPU(s) x 64M shmem, mechanisms uffd-missing",
+        "bench --mechanism kvm --json | mechanisms kvm",
+        "bench --mechanism uffd-missing --vcpus 129 --memory 4K | 129 vCPU(s)",
+        "bench --mechanism kvm --vcpus 2 --memory 1G | 2 vCPU(s) x 1G anonymous",
+    })
+    void benchCombinationsWithoutADriverSayWhatIsWiredAndExit3(String args, String summary) {
+        CliRun run = CliRun.of(split(args));
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.NOT_WIRED);
+        assertThat(run.err()).contains(summary).contains("not wired to a VM driver yet")
+                .contains("bench runs one --mechanism, kvm or uffd-missing, with --source memory")
+                .contains("Nothing was run");
+        assertThat(run.out()).isEmpty();
+    }
+
     @Test
     void helpGivesEachDefaultAndTheChoices() {
         CliRun bench = CliRun.of("bench", "--help");

@@ -4,6 +4,7 @@ package org.kvmdp.postcopy.driver;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.dp.DemandPagingEvents;
@@ -36,6 +37,7 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
     private final NotificationFd notifications;
     private final Thread reader;
     private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
+    private final AtomicLong faultEvents = new AtomicLong();
     private volatile boolean enabled;
 
     public KvmDemandPagingDriver(DemandPaging dp, MemoryRegion region,
@@ -71,7 +73,13 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
             throw new IllegalStateException(requester + ": memory fault that is not a"
                     + " demand-paging one: " + fault);
         }
+        faultEvents.incrementAndGet();
         destination.awaitPage(pageOf(fault.gpa()), requester);
+    }
+
+    /** Memory-fault exits and notification-fd events served so far. */
+    public long faultEvents() {
+        return faultEvents.get();
     }
 
     private void readNotifications() {
@@ -82,6 +90,7 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
                     return; // closed
                 }
                 for (int i = 0; i < n; i++) {
+                    faultEvents.incrementAndGet();
                     destination.awaitPage(pageOf(events.gpa(i)), "notify-fd");
                 }
             }

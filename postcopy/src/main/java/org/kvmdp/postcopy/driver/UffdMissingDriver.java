@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.postcopy.MigrationReport;
@@ -38,6 +39,7 @@ public final class UffdMissingDriver implements AutoCloseable {
     private final Thread handler;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> handlerFailure = new AtomicReference<>();
+    private final AtomicLong faultEvents = new AtomicLong();
     private volatile boolean registered;
 
     /** The userfaultfd features a MISSING driver needs for {@code region}'s backing. */
@@ -74,6 +76,7 @@ public final class UffdMissingDriver implements AutoCloseable {
                 if (at < base || at >= base + region.size()) {
                     throw new IllegalStateException("fault outside the region: " + fault);
                 }
+                faultEvents.incrementAndGet();
                 long first = (at - base) / Pages.SIZE;
                 // Ask for every page of the unit before waiting, so they are fetched together.
                 for (int i = 1; i < pagesPerUnit; i++) {
@@ -87,6 +90,11 @@ public final class UffdMissingDriver implements AutoCloseable {
             handlerFailure.compareAndSet(null, e);
             uffd.close(); // the vCPUs' faults fail instead of hanging
         }
+    }
+
+    /** Page-fault events read so far. */
+    public long faultEvents() {
+        return faultEvents.get();
     }
 
     /** The handler thread's failure, if it failed. */

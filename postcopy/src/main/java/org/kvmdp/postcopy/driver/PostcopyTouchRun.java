@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.driver;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.guest.GuestVm;
+import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.guest.TouchPages;
+import org.kvmdp.postcopy.MigrationReport;
+import org.kvmdp.postcopy.PageInstaller;
+import org.kvmdp.postcopy.PageSource;
+import org.kvmdp.postcopy.PageTracker;
+import org.kvmdp.postcopy.Pages;
+import org.kvmdp.postcopy.PostcopyDestination;
+import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.uffd.Userfaultfd;
+
+/**
+ * One post-copy migration of a touch_pages guest: the region's pages come from a
+ * {@link PageSource} while the guest touches every page, with faults caught by KVM demand
+ * paging or by userfaultfd MISSING. Shared by the VM test and {@code kvmdp bench}.
+ */
+public final class PostcopyTouchRun {
+    /** What to run; the sweep starts once {@code demandBeforeSweep} pages were demand-fetched. */
+    public record Params(TouchPages.Params touch, PostcopyOptions options,
+            long demandBeforeSweep, Duration completionTimeout) {
+        public Params {
+            Objects.requireNonNull(touch, "touch");
+            Objects.requireNonNull(options, "options");
+            Objects.requireNonNull(completionTimeout, "completionTimeout");
+            if (demandBeforeSweep < 0) {
+                throw new IllegalArgumentException("demandBeforeSweep must be >= 0");
+            }
+        }
+    }
+
+    /**
+     * The outcome: the guest's own result, the engine's report (checksums already verified),
+     * pages installed other than once, and the fault events the driver served.
+     */
+    public record Result(TouchPages.Result guest, MigrationReport report, long notInstalledOnce,
+            long faultEvents) {
+        /** Bytes demand-fetched per fault event (a whole huge page on uffd hugetlb). */
+        public long bytesPerFault() {
+            return faultEvents == 0 ? 0 : report.pagesDemandFetched() * Pages.SIZE / faultEvents;
+        }
+    }
+
+    private PostcopyTouchRun() {}
+
+    /**
+     * The image touch_pages (read mode) expects for {@code region}: random bytes with the
+     * checked word, gpa XOR seed, at every {@code stride}.
+     */
+    public static ByteBuffer imageFor(MemoryRegion region, long stride, long seed) {
+        if (region.size() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("region too large for an in-memory image");
+        }
+        byte[] bytes = new byte[(int) region.size()];
+        new Random(seed).nextBytes(bytes);
+        ByteBuffer image = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (long offset = 0; offset < region.size(); offset += stride) {
+            image.putLong((int) offset, TouchPages.expectedValue(region.gpa() + offset, seed));
+        }
+        return image.order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /** KVM demand paging; {@code region} must not have been run yet. */
+    public static Result kvm(GuestVm guest, MemoryRegion region, PageSource source, Params params) {
+        DemandPaging dp = DemandPaging.of(guest.vm());
+        if (!dp.isSupported()) {
+            throw new IllegalStateException("this kernel has no KVM_CAP_DEMAND_PAGING");
+        }
+        KvmDemandPagingInstaller installer = new KvmDemandPagingInstaller(region, dp);
+        try (PostcopyDestination destination = destination(source, installer, params);
+                KvmDemandPagingDriver driver = new KvmDemandPagingDriver(dp, region, destination)) {
+            TouchPages.Result result = runGuest(guest, region, destination, params,
+                    driver.faultHandler());
+            MigrationReport report = driver.awaitCompletion(params.completionTimeout());
+            driver.readerFailure().ifPresent(e -> {
+                throw new IllegalStateException("notification-fd reader failed", e);
+            });
+            return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
+                    driver.faultEvents());
+        }
+    }
+
+    /** userfaultfd MISSING; {@code region}'s memory must never have been touched. */
+    public static Result uffdMissing(GuestVm guest, MemoryRegion region, PageSource source,
+            Params params) {
+        try (Userfaultfd uffd = Userfaultfd.open(UffdMissingDriver.featuresFor(region));
+                UffdInstaller installer = new UffdInstaller(region, uffd);
+                PostcopyDestination destination = destination(source, installer, params);
+                UffdMissingDriver driver = new UffdMissingDriver(uffd, region, installer,
+                        destination)) {
+            TouchPages.Result result = runGuest(guest, region, destination, params,
+                    (vcpu, fault) -> {
+                        throw new IllegalStateException("memory fault without KVM demand"
+                                + " paging: " + fault);
+                    });
+            MigrationReport report = driver.awaitCompletion(params.completionTimeout());
+            driver.handlerFailure().ifPresent(e -> {
+                throw new IllegalStateException("userfaultfd handler failed", e);
+            });
+            return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
+                    driver.faultEvents());
+        }
+    }
+
+    private static PostcopyDestination destination(PageSource source, PageInstaller installer,
+            Params params) {
+        return new PostcopyDestination(source, new PageTracker(source.pageCount()), installer,
+                params.options(), null);
+    }
+
+    private static TouchPages.Result runGuest(GuestVm guest, MemoryRegion region,
+            PostcopyDestination destination, Params params, TouchPages.MemoryFaultHandler faults) {
+        if (params.demandBeforeSweep() == 0) {
+            destination.start();
+            return TouchPages.run(guest, region, params.touch(), faults);
+        }
+        AtomicReference<Throwable> starterFailure = new AtomicReference<>();
+        Thread starter = new Thread(() -> {
+            try {
+                long deadline = System.nanoTime() + params.touch().timeout().toNanos();
+                while (destination.report().pagesDemandFetched() < params.demandBeforeSweep()
+                        && destination.failure().isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                destination.start();
+            } catch (Throwable e) {
+                starterFailure.set(e);
+            }
+        }, "kvmdp-sweep-starter");
+        starter.setDaemon(true);
+        starter.start();
+        TouchPages.Result result;
+        try {
+            result = TouchPages.run(guest, region, params.touch(), faults);
+        } catch (RuntimeException | Error e) {
+            starter.interrupt(); // the run failed: do not wait for demand that never comes
+            throw e;
+        } finally {
+            // After a good run every touched page was fetched, so the sweep has started.
+            try {
+                starter.join(params.touch().timeout().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (starterFailure.get() != null) {
+            throw new IllegalStateException("starting the sweep failed", starterFailure.get());
+        }
+        return result;
+    }
+}

@@ -92,7 +92,7 @@ if [ $debug -eq 1 ]; then
 	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null && {
 		step vm-junit-debug selftests/run-vm-suite.sh --no-build --debug --timeout 2400 \
 			--out "$results/vm-junit-debug"
-		step kselftests-debug kselftests debug selftests/kernel/kselftests.list \
+		step kselftests-debug kselftests debug selftests/kernel/debug-kernel.list \
 			kselftests-debug --timeout 2400
 	}
 fi

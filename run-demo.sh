@@ -22,8 +22,7 @@ root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
 . selftests/vm/lib.sh
 
-apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
-	qemu-system-x86
+install_project_deps
 
 # Multi-threaded TCG lets two vCPUs run at once, but it has crashed the guest
 # kernel in scheduler code (int3 Oops, see VM-NOTES.md) on rare boots, with

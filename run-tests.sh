@@ -58,8 +58,7 @@ write_steps() {
 	} >"$steps_xml"
 }
 
-apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
-	qemu-system-x86
+install_project_deps
 
 host_tests() {
 	mvn -B -q -Dstyle.color=never verify

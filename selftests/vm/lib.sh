@@ -25,6 +25,13 @@ apt_install() {
 		"${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 }
 
+# install_project_deps : what the Java build, the VM runs and the result
+# summary need on a fresh Debian 12 machine (the kernel build installs its own).
+install_project_deps() {
+	apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
+		qemu-system-x86
+}
+
 # build_dir FLAVOUR : where the kernel of that flavour is built (make O=).
 build_dir() { echo "$KVMDP_CACHE/build-$1"; }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.VcpuExit;
 
@@ -39,6 +40,15 @@ public final class ExitLoop {
      * {@link GuestTimeoutException} if {@code timeout} passes first.
      */
     public static VcpuExit run(Vcpu vcpu, Duration timeout, Handler handler) {
+        return run(vcpu, timeout, () -> false, handler);
+    }
+
+    /**
+     * Like {@link #run(Vcpu, Duration, Handler)}; also stops with {@link CancelledException}
+     * at the first interruption (a {@link Vcpu#kick}) after {@code cancelled} became true.
+     */
+    public static VcpuExit run(Vcpu vcpu, Duration timeout, BooleanSupplier cancelled,
+            Handler handler) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Deque<VcpuExit> recent = new ArrayDeque<>();
         ScheduledFuture<?> watchdog = WATCHDOG.schedule(vcpu::kick, timeout.toNanos(),
@@ -51,6 +61,10 @@ public final class ExitLoop {
                 }
                 recent.addLast(exit);
                 if (exit instanceof VcpuExit.Interrupted) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new CancelledException("vCPU " + vcpu.id() + " stopped: its run"
+                                + " was cancelled; last exits " + recent);
+                    }
                     if (System.nanoTime() - deadline >= 0) {
                         throw new GuestTimeoutException("vCPU " + vcpu.id()
                                 + " still running after " + timeout + "; last exits " + recent);
@@ -63,6 +77,15 @@ public final class ExitLoop {
             }
         } finally {
             watchdog.cancel(false);
+        }
+    }
+
+    /** The run was cancelled from outside (e.g. a failed migration stops the vCPUs). */
+    public static final class CancelledException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CancelledException(String message) {
+            super(message);
         }
     }
 

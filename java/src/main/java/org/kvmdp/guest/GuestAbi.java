@@ -39,6 +39,11 @@ public final class GuestAbi {
     public static final int ACCESS_JUMP = 9;
     public static final int ACCESS_SPIN = 10;
 
+    /** migrate_workload flag: phase 2 makes KVM touch two pages before checking. */
+    public static final int MIGRATE_INTERNAL = 1;
+    /** migrate_workload: the kvmclock area starts this many bytes before the slice end. */
+    public static final int PVCLOCK_FROM_END = 64;
+
     public static final int MSR_KVM_SYSTEM_TIME_NEW = 0x4b564d01;
     public static final int MSR_KVM_STEAL_TIME = 0x4b564d03;
     public static final int KVM_MSR_ENABLED = 1;

@@ -11,7 +11,9 @@ public enum GuestProgram {
     /** Touch every page of a range (see touch_pages.s for the arguments). */
     TOUCH_PAGES("touch_pages.bin"),
     /** Make KVM access guest memory, or provoke an exit (see kvm_access.s). */
-    KVM_ACCESS("kvm_access.bin");
+    KVM_ACCESS("kvm_access.bin"),
+    /** Write a pattern, halt for migration, check it (see migrate_workload.s). */
+    MIGRATE_WORKLOAD("migrate_workload.bin");
 
     private final String resource;
     private volatile byte[] code;

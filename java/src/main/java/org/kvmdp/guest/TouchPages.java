@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.VcpuExit;
 
@@ -130,48 +127,10 @@ public final class TouchPages {
                     params.write() ? GuestAbi.TOUCH_WRITE : GuestAbi.TOUCH_READ, params.seed(),
                     params.progressEvery()));
         }
-        CountDownLatch ready = new CountDownLatch(params.vcpus());
-        CountDownLatch go = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        VcpuResult[] results = new VcpuResult[params.vcpus()];
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < params.vcpus(); i++) {
-            int index = i;
-            Thread t = new Thread(() -> {
-                ready.countDown();
-                try {
-                    go.await();
-                    results[index] = runOne(vcpus.get(index), firstGpa + index * slice, slice,
-                            params, faults);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "vcpu-" + i);
-            t.start();
-            threads.add(t);
-        }
-        try {
-            ready.await();
-            long startNanos = System.nanoTime();
-            go.countDown();
-            long joinDeadline = System.nanoTime() + params.timeout().toNanos()
-                    + TimeUnit.SECONDS.toNanos(10);
-            for (Thread t : threads) {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
-                if (t.isAlive()) {
-                    throw new IllegalStateException(t.getName() + " did not finish");
-                }
-            }
-            long elapsed = System.nanoTime() - startNanos;
-            if (failure.get() != null) {
-                throw new IllegalStateException("vCPU thread failed: " + failure.get(),
-                        failure.get());
-            }
-            return new Result(List.of(results), elapsed);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for vCPU threads", e);
-        }
+        ParallelVcpus.Outcome<VcpuResult> outcome = ParallelVcpus.run(params.vcpus(),
+                params.timeout(), i -> runOne(vcpus.get(i), firstGpa + i * slice, slice, params,
+                        faults));
+        return new Result(outcome.results(), outcome.elapsedNanos());
     }
 
     private static VcpuResult runOne(Vcpu vcpu, long sliceGpa, long sliceSize, Params params,

@@ -17,7 +17,7 @@ class NativeLoaderTest {
     @Test
     void nativeFilesShipNextToTheLibrary() throws Exception {
         for (String name : new String[] {"libkvmdp.so", "touch_pages.bin", "kvm_access.bin",
-                "guest_abi.inc"}) {
+                "migrate_workload.bin", "guest_abi.inc"}) {
             try (InputStream in = NativeLoader.openResource(name)) {
                 assertThat(in.readAllBytes()).as(name).isNotEmpty();
             }

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.kvmdp.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.kvmdp.guest.MigrateWorkload;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
+import org.kvmdp.postcopy.migrate.MigrationDestination;
+import org.kvmdp.postcopy.migrate.MigrationResult;
+import org.kvmdp.postcopy.migrate.MigrationSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -12,14 +18,24 @@ import picocli.CommandLine.Spec;
 
 /** {@code kvmdp migrate}: post-copy migration of a running guest over TCP. */
 @Command(name = "migrate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Post-copy migration of a guest over TCP.", "Start the source first:",
-                "  kvmdp migrate --role source --listen 127.0.0.1:4444 [--image FILE]",
+        description = {"Post-copy migration of a running guest over TCP, source and destination"
+                + " in two processes (two hosts, or two network namespaces).",
+                "Start the source first:",
+                "  kvmdp migrate --role source --listen 127.0.0.1:4444 --vcpus 2 --memory 64M",
                 "  kvmdp migrate --role destination --connect 127.0.0.1:4444 --mechanism kvm",
-                "The source serves --image (a saved guest memory image) or, without it, the"
-                        + " memory of a test guest it runs with --vcpus and --memory.",
-                "The destination runs the guest while pages arrive, faulting them in with"
-                        + " --mechanism; --mechanism, --backing, --connect are destination options."})
+                "The source runs a guest that writes a pattern over all of its memory, stops it"
+                        + " at its migration point and serves memory and vCPU registers until the"
+                        + " destination hangs up.",
+                "The destination resumes the guest at once while pages arrive, faulting them in"
+                        + " with --mechanism; the guest makes KVM touch missing pages (kvmclock,"
+                        + " an emulated read) and checks every page; every page is checked"
+                        + " against the source's CRC32C before the guest sees it.",
+                "--mechanism, --backing, --connect are destination options; --listen, --vcpus,"
+                        + " --memory source options."})
 final class MigrateCommand implements Callable<Integer> {
+    /** The workload's kvmclock and emulated-read pages are the last two of each vCPU's slice. */
+    static final long MIN_MEMORY_PER_VCPU = 2 * MigrateWorkload.PAGE;
+
     @Spec
     CommandSpec spec;
 
@@ -39,8 +55,27 @@ final class MigrateCommand implements Callable<Integer> {
     HostPort connect;
 
     @Option(names = "--image", paramLabel = "FILE",
-            description = "Source: a saved guest memory image to serve.")
+            description = "Source: a saved guest memory image to serve (not supported yet: a"
+                    + " memory image alone carries no vCPU state to resume).")
     Path image;
+
+    @Option(names = "--sweep-after-demand", paramLabel = "PAGES", defaultValue = "0",
+            description = "Destination: start the background sweep only after this many pages"
+                    + " were demand-fetched (0: at once).")
+    long sweepAfterDemand;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "Give up after this long (source: waiting for a destination to finish;"
+                    + " destination: the guest and the migration).")
+    long timeoutSeconds;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "7",
+            description = "Source: seed of the initial memory contents and the guest's pattern.")
+    long seed;
+
+    @Option(names = "--stall-after-pages", paramLabel = "PAGES", defaultValue = "-1", hidden = true,
+            description = "Source, fault injection: stop answering after this many pages.")
+    long stallAfterPages;
 
     @Option(names = "--mechanism", paramLabel = "MECHANISM", defaultValue = "kvm",
             converter = Converters.MechanismConverter.class,
@@ -71,10 +106,48 @@ final class MigrateCommand implements Callable<Integer> {
         }
         checks.vcpus(vcpus);
         checks.memory(memoryPerVcpu, backing);
-        return UsageChecks.notWiredYet(spec, role == Role.SOURCE
-                ? "source on " + listen + (image != null ? " serving " + image : "")
-                : "destination from " + connect + " with " + mechanism + " on "
-                        + Converters.label(backing));
+        if (role == Role.SOURCE) {
+            checkSourceSize(checks);
+        }
+        if (timeoutSeconds <= 0) {
+            throw checks.fail("--timeout must be more than 0 seconds, got " + timeoutSeconds);
+        }
+        if (image != null) {
+            return UsageChecks.notWiredYet(spec, "source on " + listen + " serving " + image,
+                    "migrate serves the memory of the guest it runs itself; an image file carries"
+                            + " no vCPU state to resume (kvmdp bench --source file reads images)");
+        }
+        return role == Role.SOURCE ? runSource() : runDestination();
+    }
+
+    private int runSource() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            MigrationSource source = MigrationSource.start(new MigrationSource.Params(
+                    listen.toSocketAddress(), vcpus, memoryPerVcpu, seed, stallAfterPages,
+                    Duration.ofSeconds(timeoutSeconds)), out);
+            return source.serveUntilDone(Duration.ofSeconds(timeoutSeconds))
+                    ? ExitCodes.OK : ExitCodes.FAILED;
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("kvmdp migrate: source failed: " + e);
+            return ExitCodes.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.FAILED;
+        }
+    }
+
+    private int runDestination() {
+        MigrationResult result = new MigrationDestination(new MigrationDestination.Params(
+                connect.toSocketAddress(), mechanism.single(), backing, sweepAfterDemand,
+                Duration.ofSeconds(1), Duration.ofSeconds(timeoutSeconds)),
+                spec.commandLine().getOut()).run();
+        if (!result.ok()) {
+            spec.commandLine().getErr().println("kvmdp migrate: destination failed: "
+                    + result.failure().orElse("the guest's own checks failed (see above)"));
+            return ExitCodes.FAILED;
+        }
+        return ExitCodes.OK;
     }
 
     private void checkSource(UsageChecks checks) {
@@ -90,6 +163,11 @@ final class MigrateCommand implements Callable<Integer> {
                         + " drop it from the source");
             }
         }
+        for (String option : new String[] {"--sweep-after-demand"}) {
+            if (checks.given(option)) {
+                throw checks.fail(option + " is for --role destination; drop it from the source");
+            }
+        }
         if (image != null) {
             for (String option : new String[] {"--vcpus", "--memory"}) {
                 if (checks.given(option)) {
@@ -97,6 +175,18 @@ final class MigrateCommand implements Callable<Integer> {
                             + " image as it is; drop " + option);
                 }
             }
+        }
+    }
+
+    private void checkSourceSize(UsageChecks checks) {
+        if (memoryPerVcpu < MIN_MEMORY_PER_VCPU) {
+            throw checks.fail("--memory " + Sizes.format(memoryPerVcpu) + " is too small: the guest"
+                    + " needs at least " + Sizes.format(MIN_MEMORY_PER_VCPU) + " per vCPU");
+        }
+        if (memoryPerVcpu > MigrationSource.MAX_IMAGE_BYTES / vcpus) {
+            throw checks.fail("--vcpus " + vcpus + " x --memory " + Sizes.format(memoryPerVcpu)
+                    + ": " + Sizes.format(memoryPerVcpu * vcpus) + " in all is more than the"
+                    + " source's " + Sizes.format(MigrationSource.MAX_IMAGE_BYTES) + " limit");
         }
     }
 
@@ -110,6 +200,16 @@ final class MigrateCommand implements Callable<Integer> {
         if (image != null) {
             throw checks.fail("--image is for --role source (the image it serves); the"
                     + " destination gets memory over --connect");
+        }
+        for (String option : new String[] {"--vcpus", "--memory", "--seed",
+                "--stall-after-pages"}) {
+            if (checks.given(option)) {
+                throw checks.fail(option + " is for --role source; the destination takes the"
+                        + " guest's shape from the source");
+            }
+        }
+        if (sweepAfterDemand < 0) {
+            throw checks.fail("--sweep-after-demand must be 0 or more, got " + sweepAfterDemand);
         }
         if (connect.port() == 0) {
             throw checks.fail("--connect " + connect + ": port 0 is only for --listen");

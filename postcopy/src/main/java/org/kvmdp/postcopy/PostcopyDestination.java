@@ -22,7 +22,9 @@ import java.util.function.Consumer;
  * guest runs while pages arrive from a {@link PageSource}. Requesters (vCPU exit handlers, the
  * notification-fd or userfaultfd reader) call {@link #requestPage}/{@link #awaitPage}; a
  * background sweep fetches everything else; each page is fetched once, installed once through
- * the {@link PageInstaller}, and at the end every page is checked against the source's CRC32C.
+ * the {@link PageInstaller}, and every page is checked against the source's CRC32C: at the
+ * end, or as it arrives when the guest writes its memory meanwhile
+ * ({@link PostcopyOptions#checksumOnInstall}).
  *
  * <p>Lifecycle: construct, {@link #start} (the sweep), serve requests, {@link #awaitCompletion},
  * {@link #close}. Any fetch or install failure fails the whole migration: every waiter, now
@@ -40,6 +42,7 @@ public final class PostcopyDestination implements AutoCloseable {
     private final DemandGate demand = new DemandGate();
     private final BackgroundSweep sweep;
     private final AtomicReference<MigrationFailedException> failure = new AtomicReference<>();
+    private PageChecksums sourceChecksums; // guarded by this; fetched once, when first needed
     private Thread sweepThread;
     private ScheduledExecutorService progressTimer;
 
@@ -223,6 +226,8 @@ public final class PostcopyDestination implements AutoCloseable {
                 } else if (failure.get() == null) {
                     install(run, buffer, urgency);
                 }
+            } catch (ChecksumMismatchException e) {
+                fail(e);
             } catch (RuntimeException e) {
                 fail(new MigrationFailedException("installing pages " + run + " failed: "
                         + e.getMessage(), e));
@@ -236,6 +241,9 @@ public final class PostcopyDestination implements AutoCloseable {
     }
 
     private void install(PageRun run, ByteBuffer buffer, Urgency urgency) {
+        if (options.checksumOnInstall()) {
+            checkArrival(run, buffer);
+        }
         for (int i = 0; i < run.count(); i++) {
             installer.install(run.first() + i, buffer.slice(i * Pages.SIZE, Pages.SIZE));
         }
@@ -256,19 +264,46 @@ public final class PostcopyDestination implements AutoCloseable {
         }
     }
 
+    /** The source's checksums, fetched on first use; fails the migration if it cannot. */
+    private synchronized PageChecksums sourceChecksums() {
+        if (sourceChecksums == null) {
+            PageChecksums expected;
+            try {
+                expected = source.checksums();
+            } catch (RuntimeException e) {
+                throw fail(new MigrationFailedException("cannot get the source's page checksums: "
+                        + e.getMessage(), e));
+            }
+            if (expected.pageCount() != tracker.pageCount()) {
+                throw fail(new MigrationFailedException("source sent checksums for "
+                        + expected.pageCount() + " pages, the image has " + tracker.pageCount()));
+            }
+            sourceChecksums = expected;
+        }
+        return sourceChecksums;
+    }
+
+    /** Checks the fetched bytes of {@code run} before they reach the guest. */
+    private void checkArrival(PageRun run, ByteBuffer buffer) {
+        PageChecksums expected = sourceChecksums();
+        List<Long> differ = new ArrayList<>();
+        for (int i = 0; i < run.count(); i++) {
+            if (PageChecksums.of(buffer.slice(i * Pages.SIZE, Pages.SIZE))
+                    != expected.get(run.first() + i)) {
+                differ.add(run.first() + i);
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new ChecksumMismatchException(differ, tracker.pageCount());
+        }
+    }
+
     private void verifyChecksums() {
-        PageChecksums expected;
-        try {
-            expected = source.checksums();
-        } catch (RuntimeException e) {
-            throw fail(new MigrationFailedException("cannot get the source's page checksums: "
-                    + e.getMessage(), e));
+        PageChecksums expected = sourceChecksums();
+        if (options.checksumOnInstall()) {
+            return; // each page was checked as it arrived; the guest has written since
         }
         long pages = tracker.pageCount();
-        if (expected.pageCount() != pages) {
-            throw fail(new MigrationFailedException("source sent checksums for "
-                    + expected.pageCount() + " pages, the image has " + pages));
-        }
         ByteBuffer page = ByteBuffer.allocate(Pages.SIZE);
         List<Long> differ = new ArrayList<>();
         for (long p = 0; p < pages; p++) {

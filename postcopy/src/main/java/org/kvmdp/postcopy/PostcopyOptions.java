@@ -14,9 +14,12 @@ import java.util.Objects;
  *     flight (bounded, so a busy guest cannot starve the sweep)
  * @param pageTimeout how long a requester blocks on one page before giving up
  * @param progressInterval how often the progress listener is called; zero for never
+ * @param checksumOnInstall check each page against the source's CRC32C before it is
+ *     installed instead of reading everything back at the end: for a guest that writes its
+ *     memory while it migrates (its pages legitimately differ from the source's by the end)
  */
 public record PostcopyOptions(int sweepBatchPages, int sweepWindow, Duration demandYield,
-        Duration pageTimeout, Duration progressInterval) {
+        Duration pageTimeout, Duration progressInterval, boolean checksumOnInstall) {
     public static final int MAX_BATCH_PAGES = 64;
 
     public PostcopyOptions {
@@ -37,22 +40,27 @@ public record PostcopyOptions(int sweepBatchPages, int sweepWindow, Duration dem
 
     public static PostcopyOptions defaults() {
         return new PostcopyOptions(MAX_BATCH_PAGES, 4, Duration.ofMillis(2), Duration.ofSeconds(30),
-                Duration.ZERO);
+                Duration.ZERO, false);
     }
 
     public PostcopyOptions withSweepBatchPages(int pages) {
-        return new PostcopyOptions(pages, sweepWindow, demandYield, pageTimeout, progressInterval);
+        return new PostcopyOptions(pages, sweepWindow, demandYield, pageTimeout, progressInterval, checksumOnInstall);
     }
 
     public PostcopyOptions withSweepWindow(int window) {
-        return new PostcopyOptions(sweepBatchPages, window, demandYield, pageTimeout, progressInterval);
+        return new PostcopyOptions(sweepBatchPages, window, demandYield, pageTimeout, progressInterval, checksumOnInstall);
     }
 
     public PostcopyOptions withPageTimeout(Duration timeout) {
-        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, timeout, progressInterval);
+        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, timeout, progressInterval, checksumOnInstall);
     }
 
     public PostcopyOptions withProgressInterval(Duration interval) {
-        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, pageTimeout, interval);
+        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, pageTimeout, interval, checksumOnInstall);
+    }
+
+    public PostcopyOptions withChecksumOnInstall(boolean onInstall) {
+        return new PostcopyOptions(sweepBatchPages, sweepWindow, demandYield, pageTimeout,
+                progressInterval, onInstall);
     }
 }

@@ -45,8 +45,17 @@ class CliTest {
         "migrate --role destination --connect 10.0.0.2:4444 --mechanism all | migrate runs one demand-paging mechanism: pick kvm, uffd-missing or uffd-minor",
         "migrate --role destination --connect 10.0.0.2:4444 --mechanism none | migrate runs one",
         "migrate --role destination --connect 10.0.0.2:4444 --mechanism uffd-minor | uffd-minor needs shared memory",
-        "migrate --role destination --connect 10.0.0.2:4444 --memory 5K | --memory 5K is not a multiple of anonymous's 4K page: pick 8K",
-        "migrate --role destination --connect h:1 --vcpus 0 | --vcpus must be 1..512",
+        "migrate --role source --listen 127.0.0.1:1 --memory 12K --vcpus 1 --memory 5K | should be specified only once",
+        "migrate --role source --listen 127.0.0.1:1 --memory 5K | --memory 5K is not a multiple of anonymous's 4K page: pick 8K",
+        "migrate --role source --listen 127.0.0.1:1 --memory 4K | --memory 4K is too small: the guest needs at least 8K per vCPU",
+        "migrate --role source --listen 127.0.0.1:1 --vcpus 2 --memory 1G | 2G in all is more than the source's 1G",
+        "migrate --role source --listen h:1 --vcpus 0 | --vcpus must be 1..512",
+        "migrate --role source --listen h:1 --sweep-after-demand 5 | --sweep-after-demand is for --role destination",
+        "migrate --role source --listen h:1 --timeout 0 | --timeout must be more than 0 seconds",
+        "migrate --role destination --connect 10.0.0.2:4444 --vcpus 2 | --vcpus is for --role source",
+        "migrate --role destination --connect 10.0.0.2:4444 --memory 8M | --memory is for --role source",
+        "migrate --role destination --connect 10.0.0.2:4444 --stall-after-pages 3 | --stall-after-pages is for --role source",
+        "migrate --role destination --connect 10.0.0.2:4444 --sweep-after-demand -1 | --sweep-after-demand must be 0 or more",
         "frobnicate | Unmatched argument",
         "'' | pick a command: info, bench or migrate",
     })
@@ -62,9 +71,7 @@ class CliTest {
         "bench | 1 vCPU(s) x 64M anonymous, mechanisms kvm,uffd-missing,none, write access",
         "bench --vcpus 4 --memory 2G --backing shmem --mechanism all --access read --source tcp --json | 4 vCPU(s) x 2G shmem, mechanisms kvm,uffd-missing,uffd-minor,none, read access, pages from tcp",
         "bench --backing hugetlb2m --memory 4M --mechanism uffd-minor --source file --image /tmp/img --csv | mechanisms uffd-minor",
-        "migrate --role source --listen 127.0.0.1:0 | source on 127.0.0.1:0",
         "migrate --role source --listen [::1]:4444 --image /tmp/guest.img | source on [::1]:4444 serving /tmp/guest.img",
-        "migrate --role destination --connect 127.0.0.1:4444 --mechanism uffd-minor --backing shmem --vcpus 2 --memory 128M | destination from 127.0.0.1:4444 with uffd-minor on shmem",
     })
     void validRequestsSayTheyAreNotWiredYetAndExit3(String args, String summary) {
         CliRun run = CliRun.of(split(args));

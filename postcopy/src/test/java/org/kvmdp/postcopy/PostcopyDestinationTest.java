@@ -79,6 +79,47 @@ class PostcopyDestinationTest {
     }
 
     @Test
+    void checksumOnInstallStopsACorruptedPageBeforeTheGuestCanSeeIt() {
+        BufferInstaller installer = new BufferInstaller(IMAGE.length);
+        PostcopyOptions options = PostcopyOptions.defaults().withChecksumOnInstall(true);
+        try (PageSource source = WrappingPageSource.corrupting(MemoryPageSource.copyOf(IMAGE), 321);
+                PostcopyDestination destination = new PostcopyDestination(source,
+                        new PageTracker(PAGES), installer, options, null)) {
+            assertThatThrownBy(() -> destination.awaitPage(321, "vcpu-0"))
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("pages 321");
+            assertThat(installer.installs(321)).as("installs of the corrupted page").isZero();
+            assertThat(destination.failure()).get().isInstanceOf(ChecksumMismatchException.class);
+        }
+    }
+
+    @Test
+    void checksumOnInstallLetsTheGuestWriteInstalledPages() {
+        BufferInstaller installer = new BufferInstaller(IMAGE.length);
+        PostcopyOptions options = PostcopyOptions.defaults().withChecksumOnInstall(true);
+        try (PageSource source = MemoryPageSource.copyOf(IMAGE);
+                PostcopyDestination destination = new PostcopyDestination(source,
+                        new PageTracker(PAGES), installer, options, null)) {
+            destination.awaitPage(5, "vcpu-0");
+            installer.memory()[(int) Pages.offset(5)] ^= 1; // the running guest writes it
+            destination.start();
+            MigrationReport report = destination.awaitCompletion(Duration.ofSeconds(30));
+            assertThat(report.pagesDemandFetched() + report.pagesSwept()).isEqualTo(PAGES);
+        }
+        // The same write fails the default end-of-migration check: the option is what differs.
+        BufferInstaller again = new BufferInstaller(IMAGE.length);
+        try (PageSource source = MemoryPageSource.copyOf(IMAGE);
+                PostcopyDestination destination = new PostcopyDestination(source,
+                        new PageTracker(PAGES), again, PostcopyOptions.defaults(), null)) {
+            destination.awaitPage(5, "vcpu-0");
+            again.memory()[(int) Pages.offset(5)] ^= 1;
+            destination.start();
+            assertThatThrownBy(() -> destination.awaitCompletion(Duration.ofSeconds(30)))
+                    .isInstanceOf(ChecksumMismatchException.class);
+        }
+    }
+
+    @Test
     void anInstallerFailureReleasesRequestersWithTheCause() {
         PageInstaller broken = new PageInstaller() {
             @Override

@@ -252,6 +252,34 @@ class InternalWaitTest {
         assertThat(guest.vm().getStats().value(DemandPaging.STAT_TOTAL_WAITS)).isZero();
     }
 
+    /**
+     * kvmclock enabled on a non-present page with no fd to report it: activating KVM's pfn
+     * cache cannot wait and fails, but must leave the cache in a state the clock update on
+     * the next entry can refresh (a cache made active with neither gpa nor uhva trips a WARN
+     * in __kvm_gpc_refresh: found by MigrateTest when the source died mid-migration). The
+     * guest's own read of the page then exits, and once the page is present it completes.
+     */
+    @Test
+    void kvmclockWithoutAnFdFailsQuietlyAndTheGuestGoesOnOnceThePageIsPresent() {
+        fd.close();
+        long page = region.gpa() + 52 * PAGE;
+        dp.markNonPresent(page, PAGE);
+        long warningsBefore = KernelLog.warnings();
+        Vcpu vcpu = guest.prepareVcpu(0, GuestAbi.ACCESS_KVMCLOCK, page + 0x40);
+        VcpuExit first = vcpu.run();
+        assertThat(first).isInstanceOfSatisfying(VcpuExit.MemoryFault.class, f -> {
+            assertThat(f.isNotPresent()).isTrue();
+            assertThat(f.gpa()).isEqualTo(page);
+        });
+        assertThat(KernelLog.warnings()).as("kernel WARNs after the failed activation")
+                .isEqualTo(warningsBefore);
+        dp.markPresent(page, PAGE);
+        ExitTrace trace = ExitTrace.runToHalt(vcpu);
+        assertThat(trace.completed()).as(trace.toString()).isTrue();
+        assertThat(guest.vm().getStats().value(DemandPaging.STAT_TOTAL_WAITS)).isZero();
+        assertThat(KernelLog.warnings()).isEqualTo(warningsBefore);
+    }
+
     /** One KVM_RUN of rep outsb from a non-present page, checked to be waiting. */
     private VcpuThread<Object> waitingOutsb(long offset) {
         VcpuThread<Object> t = startOutsbOnce(offset);

@@ -4,7 +4,6 @@ package org.kvmdp.selftests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ class SigkillWhileWaitingTest {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", testClasspath(), WaitingVmmMain.class.getName()));
+                "-cp", ChildJvm.testClasspath(), WaitingVmmMain.class.getName()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
@@ -54,15 +53,5 @@ class SigkillWhileWaitingTest {
         } finally {
             child.destroyForcibly();
         }
-    }
-
-    /** run-vm-suite.sh passes the suite's class path; Surefire puts it in java.class.path. */
-    private static String testClasspath() {
-        String cp = System.getProperty("kvmdp.testClasspath");
-        if (cp == null || cp.isEmpty()) {
-            cp = System.getProperty("java.class.path");
-        }
-        assertThat(cp).as("class path for the child JVM").contains(File.separator);
-        return cp;
     }
 }

@@ -38,6 +38,7 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
     private final Thread reader;
     private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
     private final AtomicLong faultEvents = new AtomicLong();
+    private final AtomicLong notificationEvents = new AtomicLong();
     private volatile boolean enabled;
 
     public KvmDemandPagingDriver(DemandPaging dp, MemoryRegion region,
@@ -82,6 +83,11 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
         return faultEvents.get();
     }
 
+    /** The notification-fd events among {@link #faultEvents}: KVM-internal accesses. */
+    public long notificationEvents() {
+        return notificationEvents.get();
+    }
+
     private void readNotifications() {
         try (DemandPagingEvents events = new DemandPagingEvents()) {
             while (true) {
@@ -91,6 +97,7 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
                 }
                 for (int i = 0; i < n; i++) {
                     faultEvents.incrementAndGet();
+                    notificationEvents.incrementAndGet();
                     destination.awaitPage(pageOf(events.gpa(i)), "notify-fd");
                 }
             }

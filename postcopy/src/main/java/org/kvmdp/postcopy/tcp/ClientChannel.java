@@ -23,9 +23,17 @@ import org.kvmdp.postcopy.Pages;
  * and every later one with the same error.
  */
 final class ClientChannel implements AutoCloseable {
-    /** A request in flight: pages into {@code destination}, or checksums when it is null. */
+    /**
+     * A request in flight: pages into {@code destination}, checksums when it is null, the
+     * device state when {@code run} is null too.
+     */
     private record Pending(long id, PageRun run, ByteBuffer destination,
-            CompletableFuture<Object> done, long sentNanos) {}
+            CompletableFuture<Object> done, long sentNanos) {
+        String what() {
+            return run == null ? "the device state"
+                    : (destination != null ? "pages " : "checksums of ") + run;
+        }
+    }
 
     private final String name;
     private final Socket socket;
@@ -94,6 +102,14 @@ final class ClientChannel implements AutoCloseable {
         send(new Pending(id, run, null, done, System.nanoTime()),
                 new Message.ChecksumsRequest(id, run));
         return done.thenApply(crcs -> (int[]) crcs);
+    }
+
+    /** Asks for the device state the server was started with. */
+    CompletableFuture<byte[]> requestState() {
+        long id = ids.incrementAndGet();
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        send(new Pending(id, null, null, done, System.nanoTime()), new Message.StateRequest(id));
+        return done.thenApply(state -> (byte[]) state);
     }
 
     PageSourceException failure() {
@@ -190,6 +206,17 @@ final class ClientChannel implements AutoCloseable {
         } else if (m instanceof Message.Checksums c) {
             Pending p = take(c.id(), c.run(), "CHECKSUMS", false);
             p.done().complete(c.crcs());
+        } else if (m instanceof Message.State s) {
+            Pending p = pending.remove(s.id());
+            if (p == null || p.run() != null) {
+                if (p != null) {
+                    pending.put(s.id(), p); // released with the failure below
+                }
+                throw new ProtocolException("STATE answers request #" + s.id() + ", which "
+                        + (p == null ? "is not outstanding" : "asked for " + p.what())
+                        + " on the " + name);
+            }
+            p.done().complete(s.state());
         } else if (m instanceof Message.Failure f) {
             Pending p = f.id() == 0 ? null : pending.remove(f.id());
             if (p == null) {
@@ -197,7 +224,7 @@ final class ClientChannel implements AutoCloseable {
                         + f.text());
             }
             p.done().completeExceptionally(new PageSourceException("page server refused request #"
-                    + f.id() + " (pages " + p.run() + "): " + f.text()));
+                    + f.id() + " (" + p.what() + "): " + f.text()));
         } else {
             throw new ProtocolException("unexpected " + m.type() + " from the page server on the "
                     + name);
@@ -211,10 +238,10 @@ final class ClientChannel implements AutoCloseable {
             throw new ProtocolException(what + " answers request #" + id
                     + ", which is not outstanding on the " + name);
         }
-        if ((p.destination() != null) != pages || !p.run().equals(run)) {
+        if ((p.destination() != null) != pages || !run.equals(p.run())) {
+            pending.put(id, p); // still outstanding: the failure below must release it too
             throw new ProtocolException(what + " for pages " + run + " answers request #" + id
-                    + ", which asked for " + (p.destination() != null ? "pages " : "checksums of ")
-                    + p.run());
+                    + ", which asked for " + p.what());
         }
         return p;
     }
@@ -229,8 +256,8 @@ final class ClientChannel implements AutoCloseable {
         for (Pending p : pending.values()) {
             if (now - p.sentNanos() > limit) {
                 throw new PageSourceException("page server sent no answer to request #" + p.id()
-                        + " (" + (p.destination() != null ? "pages " : "checksums of ") + p.run()
-                        + ") within " + options.requestTimeout().toMillis() + " ms on the " + name);
+                        + " (" + p.what() + ") within " + options.requestTimeout().toMillis()
+                        + " ms on the " + name);
             }
         }
     }

@@ -158,6 +158,38 @@ public sealed interface Message {
         }
     }
 
+    /** Client to server: send the device state. */
+    record StateRequest(long id) implements Message {
+        public MessageType type() {
+            return MessageType.STATE_REQUEST;
+        }
+
+        public int bodyLength() {
+            return 8;
+        }
+
+        public void writeBody(DataOutput out) throws IOException {
+            out.writeLong(id);
+        }
+    }
+
+    /** The source's device state, opaque to the page protocol. */
+    record State(long id, byte[] state) implements Message {
+        public MessageType type() {
+            return MessageType.STATE;
+        }
+
+        public int bodyLength() {
+            return 12 + state.length;
+        }
+
+        public void writeBody(DataOutput out) throws IOException {
+            out.writeLong(id);
+            out.writeInt(state.length);
+            out.write(state);
+        }
+    }
+
     /** Parses a body whose length {@link MessageType#checkBodyLength} already accepted. */
     static Message decode(MessageType type, ByteBuffer body) {
         switch (type) {
@@ -200,6 +232,19 @@ public sealed interface Message {
                 byte[] utf8 = new byte[length];
                 body.get(utf8);
                 return new Failure(id, new String(utf8, StandardCharsets.UTF_8));
+            }
+            case STATE_REQUEST:
+                return new StateRequest(body.getLong());
+            case STATE: {
+                long id = body.getLong();
+                int length = body.getInt();
+                if (length != body.remaining()) {
+                    throw new ProtocolException("STATE claims " + length + " bytes, "
+                            + body.remaining() + " follow");
+                }
+                byte[] state = new byte[length];
+                body.get(state);
+                return new State(id, state);
             }
             default:
                 throw new AssertionError(type);

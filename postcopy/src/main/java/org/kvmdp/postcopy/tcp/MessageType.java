@@ -11,7 +11,9 @@ public enum MessageType {
     PAGES(4, 20, 20 + Wire.MAX_PAGES_PER_MESSAGE * Pages.SIZE),
     CHECKSUMS_REQUEST(5, 20, 20),
     CHECKSUMS(6, 20, 20 + Wire.MAX_CHECKSUMS_PER_MESSAGE * 4),
-    ERROR(7, 10, 10 + Wire.MAX_ERROR_TEXT_BYTES);
+    ERROR(7, 10, 10 + Wire.MAX_ERROR_TEXT_BYTES),
+    STATE_REQUEST(8, 8, 8),
+    STATE(9, 12, 12 + Wire.MAX_STATE_BYTES);
 
     private final int code;
     private final int minBody;

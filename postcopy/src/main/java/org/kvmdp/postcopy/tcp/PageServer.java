@@ -25,14 +25,18 @@ public final class PageServer implements AutoCloseable {
 
     private final PageSource image;
     private final PageChecksums checksums;
+    private final byte[] deviceState;
+    private final Object lifecycle = new Object();
+    private int accepted;
     private final ServerSocket socket;
     private final ServerStats stats = new ServerStats();
     private final List<ServerConnection> connections = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private PageServer(PageSource image, ServerSocket socket) {
+    private PageServer(PageSource image, byte[] deviceState, ServerSocket socket) {
         this.image = image;
+        this.deviceState = deviceState.clone();
         this.checksums = image.checksums();
         this.socket = socket;
         this.acceptor = new Thread(this::acceptLoop, "kvmdp-page-server-accept");
@@ -44,13 +48,25 @@ public final class PageServer implements AutoCloseable {
      * {@code image}, which stays the caller's to close. Checksums the image first.
      */
     public static PageServer start(PageSource image, InetSocketAddress bind) {
+        return start(image, new byte[0], bind);
+    }
+
+    /**
+     * Like {@link #start(PageSource, InetSocketAddress)}, also serving {@code deviceState}
+     * (at most {@link Wire#MAX_STATE_BYTES}) to STATE_REQUEST.
+     */
+    public static PageServer start(PageSource image, byte[] deviceState, InetSocketAddress bind) {
         Objects.requireNonNull(image, "image");
+        if (deviceState.length > Wire.MAX_STATE_BYTES) {
+            throw new IllegalArgumentException("device state of " + deviceState.length
+                    + " bytes; the protocol carries at most " + Wire.MAX_STATE_BYTES);
+        }
         ServerSocket socket = null;
         try {
             socket = new ServerSocket();
             socket.setReuseAddress(true);
             socket.bind(bind);
-            PageServer server = new PageServer(image, socket);
+            PageServer server = new PageServer(image, deviceState, socket);
             server.acceptor.start();
             return server;
         } catch (IOException e) {
@@ -77,6 +93,28 @@ public final class PageServer implements AutoCloseable {
 
     PageChecksums checksums() {
         return checksums;
+    }
+
+    byte[] deviceState() {
+        return deviceState;
+    }
+
+    /**
+     * Waits until at least one client has connected and every connection has ended (a
+     * destination that finished, or failed, hangs up); false if {@code timeout} passes first.
+     */
+    public boolean awaitClientsGone(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lifecycle) {
+            while (accepted == 0 || !connections.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                lifecycle.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
     }
 
     /** Stops accepting, closes every connection and waits for the threads. Idempotent. */
@@ -109,7 +147,10 @@ public final class PageServer implements AutoCloseable {
                 continue; // a client that vanished during accept; keep serving the others
             }
             ServerConnection connection = new ServerConnection(this, client);
-            connections.add(connection);
+            synchronized (lifecycle) {
+                connections.add(connection);
+                accepted++;
+            }
             if (closed) {
                 connection.close();
                 return;
@@ -119,7 +160,10 @@ public final class PageServer implements AutoCloseable {
     }
 
     void forget(ServerConnection connection) {
-        connections.remove(connection);
+        synchronized (lifecycle) {
+            connections.remove(connection);
+            lifecycle.notifyAll();
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -100,6 +100,8 @@ final class ServerConnection {
                     queuePages(r);
                 } else if (m instanceof Message.ChecksumsRequest r) {
                     queueChecksums(r);
+                } else if (m instanceof Message.StateRequest r) {
+                    writer.write(new Message.State(r.id(), server.deviceState()));
                 } else {
                     throw new ProtocolException("unexpected " + m.type() + " from a client");
                 }

@@ -100,6 +100,26 @@ public final class TcpPageSource implements PageSource {
         return PageChecksums.of(all);
     }
 
+    /**
+     * The device state the source attached to its image (empty if none), e.g. the vCPU
+     * registers a destination needs to resume the guest.
+     */
+    public byte[] deviceState() {
+        try {
+            return background.requestState().get(2 * options.requestTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PageSourceException p ? p
+                    : new PageSourceException("fetching the device state failed: " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new PageSourceException("page server sent no device state within "
+                    + 2 * options.requestTimeout().toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageSourceException("interrupted fetching the device state");
+        }
+    }
+
     @Override
     public void close() {
         try {

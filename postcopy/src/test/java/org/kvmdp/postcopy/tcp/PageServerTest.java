@@ -84,8 +84,9 @@ class PageServerTest {
                 PageServer server = PageServer.start(image, LOOPBACK);
                 Socket s = new Socket(server.address().getAddress(), server.address().getPort())) {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            hello(out, 2);
-            assertThat(readError(s)).isEqualTo("client speaks protocol version 2, this server 1");
+            hello(out, Wire.VERSION + 1);
+            assertThat(readError(s)).isEqualTo("client speaks protocol version "
+                    + (Wire.VERSION + 1) + ", this server " + Wire.VERSION);
         }
     }
 

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.migrate;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.kvmdp.guest.TouchPages;
+import org.kvmdp.postcopy.MigrationReport;
+import org.kvmdp.postcopy.PageInstaller;
+import org.kvmdp.postcopy.PostcopyDestination;
+
+/**
+ * One demand-paging mechanism as the migrate destination uses it: an installer for the
+ * engine, then {@link #attach} (before any vCPU runs) arms the fault path for the whole
+ * region. Implementations wrap the drivers in org.kvmdp.postcopy.driver.
+ */
+interface FaultPath extends AutoCloseable {
+    PageInstaller installer();
+
+    /** Arms the path: from now on a guest access to a missing page reaches {@code destination}. */
+    void attach(PostcopyDestination destination);
+
+    /** Serves memory-fault exits on the vCPU threads (only KVM demand paging has them). */
+    TouchPages.MemoryFaultHandler faultHandler();
+
+    /** Waits for every page, then disarms the path (disable / unregister). */
+    MigrationReport awaitCompletion(Duration timeout);
+
+    /** Faults served so far (exits, notification-fd or userfaultfd events). */
+    long faultEvents();
+
+    /** Events that came from KVM-internal accesses (notification fd), where told apart. */
+    long internalEvents();
+
+    /** The path's own thread's failure, if it failed. */
+    Optional<Throwable> failure();
+
+    /** Releases everything blocked on a missing page: after a failure, so vCPUs can stop. */
+    @Override
+    void close();
+}

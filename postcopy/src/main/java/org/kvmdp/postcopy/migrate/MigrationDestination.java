@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.migrate;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.guest.GuestProgram;
+import org.kvmdp.guest.GuestVm;
+import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.guest.MigrateWorkload;
+import org.kvmdp.memory.Backing;
+import org.kvmdp.postcopy.Mechanism;
+import org.kvmdp.postcopy.MigrationReport;
+import org.kvmdp.postcopy.PageTracker;
+import org.kvmdp.postcopy.PostcopyDestination;
+import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.tcp.TcpOptions;
+import org.kvmdp.postcopy.tcp.TcpPageSource;
+
+/**
+ * The destination of {@code kvmdp migrate}: connects to a {@link MigrationSource}, builds the
+ * same guest (memory layout from the device state, backing of its own choosing), arms the
+ * chosen demand-paging mechanism over all of its memory, loads the registers and lets the
+ * guest run while its pages arrive: vCPU faults and KVM-internal accesses fetch on demand, the
+ * sweep fetches the rest, each page is checked against the source's CRC32C before the guest
+ * can see it. If the source fails, every vCPU is stopped and the result names the failure.
+ */
+public final class MigrationDestination {
+    /**
+     * What to run. {@code sweepAfterDemand}: the background sweep starts once that many pages
+     * were demand-fetched (0: at once), so a test can be sure early accesses find pages missing.
+     */
+    public record Params(InetSocketAddress source, Mechanism mechanism, Backing backing,
+            long sweepAfterDemand, Duration progressInterval, Duration timeout) {
+        public Params {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(mechanism, "mechanism");
+            Objects.requireNonNull(backing, "backing");
+            Objects.requireNonNull(progressInterval, "progressInterval");
+            Objects.requireNonNull(timeout, "timeout");
+            if (mechanism == Mechanism.NONE) {
+                throw new IllegalArgumentException("migrate needs a demand-paging mechanism");
+            }
+            if (sweepAfterDemand < 0) {
+                throw new IllegalArgumentException("sweepAfterDemand must be >= 0");
+            }
+        }
+    }
+
+    private final Params params;
+    private final PrintWriter log;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+
+    public MigrationDestination(Params params, PrintWriter log) {
+        this.params = Objects.requireNonNull(params, "params");
+        this.log = Objects.requireNonNull(log, "log");
+    }
+
+    /** Runs the whole migration; never throws for a failed migration, the result says why. */
+    public MigrationResult run() {
+        long start = System.nanoTime();
+        Progress progress = new Progress(start);
+        try (TcpPageSource source = TcpPageSource.connect(params.source(), TcpOptions.defaults())) {
+            DeviceState state = DeviceState.decode(source.deviceState());
+            if (state.regionBytes() != source.imageBytes()) {
+                return progress.failed("the source's device state describes " + state.regionBytes()
+                        + " bytes of memory, its image has " + source.imageBytes());
+            }
+            log.printf("destination: connected to %s: %d MiB, %d vCPU(s); running the guest with"
+                    + " %s on %s%n", params.source(), state.regionBytes() >> 20,
+                    state.vcpus().size(), params.mechanism().label(),
+                    params.backing().name().toLowerCase(Locale.ROOT).replace("_", ""));
+            log.flush();
+            return migrate(source, state, progress);
+        } catch (RuntimeException e) {
+            return progress.failed(describe(e));
+        }
+    }
+
+    private MigrationResult migrate(TcpPageSource source, DeviceState state, Progress progress) {
+        try (GuestVm guest = GuestVm.create(GuestProgram.MIGRATE_WORKLOAD)) {
+            MemoryRegion region = guest.addMemory(1, state.regionGpa(), params.backing(),
+                    state.regionBytes());
+            int vcpus = state.vcpus().size();
+            progress.describe(vcpus, region.size() / MigrateWorkload.PAGE);
+            PageTracker tracker = new PageTracker(source.pageCount());
+            PostcopyOptions options = PostcopyOptions.defaults().withChecksumOnInstall(true)
+                    .withProgressInterval(params.progressInterval());
+            try (FaultPath path = FaultPaths.open(params.mechanism(), guest, region);
+                    PostcopyDestination destination = new PostcopyDestination(source, tracker,
+                            path.installer(), options, p -> {
+                                log.println("destination: " + p);
+                                log.flush();
+                            })) {
+                path.attach(destination);
+                stopVcpusOnFailure(tracker, guest, path);
+                SweepStarter.startAfterDemand(destination, params.sweepAfterDemand(),
+                        params.timeout());
+                progress.resumed();
+                MigrateWorkload.Result result;
+                try {
+                    result = MigrateWorkload.resume(guest, state.vcpus(), path.faultHandler(),
+                            cancelled::get, params.timeout());
+                } catch (RuntimeException e) {
+                    // The migration's own failure is the cause worth naming; the vCPUs' is its echo.
+                    Optional<String> cause = destination.failure().map(Throwable::getMessage);
+                    return progress.failed(cause.orElse(describe(e)) + "; vCPUs stopped");
+                }
+                progress.guestDone(result, internalAccessesOk(state, region, result));
+                MigrationReport report = path.awaitCompletion(params.timeout());
+                path.failure().ifPresent(e -> {
+                    throw new IllegalStateException("fault handling thread failed: " + e, e);
+                });
+                long waits = params.mechanism() == Mechanism.KVM
+                        ? guest.vm().getStats().value(DemandPaging.STAT_TOTAL_WAITS) : 0;
+                return progress.finished(report, path.faultEvents(), path.internalEvents(), waits);
+            }
+        }
+    }
+
+    /**
+     * A failed migration (the source died, a page was corrupt) must not leave vCPUs blocked on
+     * pages that will never come: release every waiter and kick the vCPUs out of the guest.
+     * Off the failing thread, which may be one that closing the path joins.
+     */
+    private void stopVcpusOnFailure(PageTracker tracker, GuestVm guest, FaultPath path) {
+        tracker.allReceived().whenComplete((v, error) -> {
+            if (error == null) {
+                return;
+            }
+            cancelled.set(true);
+            Thread stopper = new Thread(() -> {
+                path.close();
+                MigrateWorkload.kickAll(guest);
+            }, "kvmdp-migrate-stop");
+            stopper.setDaemon(true);
+            stopper.start();
+        });
+    }
+
+    /** The guest's pvclock version is even and non-zero, its emulated read the source's bytes. */
+    private static boolean internalAccessesOk(DeviceState state, MemoryRegion region,
+            MigrateWorkload.Result result) {
+        int vcpus = state.vcpus().size();
+        for (MigrateWorkload.VcpuResult r : result.vcpus()) {
+            long readGpa = MigrateWorkload.emulatedReadPageGpa(region, vcpus, r.vcpu());
+            boolean clockOk = r.pvclockVersion() > 0 && r.pvclockVersion() % 2 == 0;
+            boolean readOk = r.emulatedRead().length == 16 && MigrateWorkload.leadingWord(
+                    r.emulatedRead()) == MigrateWorkload.firstWord(readGpa, state.seed());
+            if (!clockOk || !readOk) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.toString() : message;
+    }
+
+    /** Collects the timings and counts as the run goes and prints the outcome. */
+    private final class Progress {
+        private final long start;
+        private int vcpus;
+        private long pages;
+        private long resumedAt;
+        private MigrateWorkload.Result guest;
+        private boolean internalOk;
+
+        Progress(long start) {
+            this.start = start;
+        }
+
+        void describe(int vcpuCount, long pageCount) {
+            vcpus = vcpuCount;
+            pages = pageCount;
+        }
+
+        void resumed() {
+            resumedAt = System.nanoTime();
+        }
+
+        void guestDone(MigrateWorkload.Result result, boolean internalAccessesOk) {
+            guest = result;
+            internalOk = internalAccessesOk;
+            log.printf("destination: guest checked %d pages: %d mismatches; KVM-internal"
+                    + " accesses (kvmclock, emulated read) %s%n", result.pagesChecked(),
+                    result.mismatches(), internalAccessesOk ? "correct" : "WRONG");
+            log.flush();
+        }
+
+        MigrationResult finished(MigrationReport report, long faults, long internal, long waits) {
+            log.printf("destination: every page arrived and matched the source's CRC32C before"
+                    + " the guest saw it%n%s", report);
+            return done(report, faults, internal, waits, Optional.empty());
+        }
+
+        MigrationResult failed(String why) {
+            log.println("destination: migration FAILED: " + why);
+            return done(null, 0, 0, 0, Optional.of(why));
+        }
+
+        private MigrationResult done(MigrationReport report, long faults, long internal,
+                long waits, Optional<String> failure) {
+            long now = System.nanoTime();
+            MigrationResult r = new MigrationResult(params.mechanism().label(),
+                    params.backing().name().toLowerCase(Locale.ROOT).replace("_", ""), vcpus, pages,
+                    report, guest, faults, internal, waits, internalOk,
+                    resumedAt == 0 ? 0 : resumedAt - start, now - start, failure);
+            log.println(r.resultLine());
+            log.flush();
+            return r;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.migrate;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import org.kvmdp.guest.GuestAbi;
+import org.kvmdp.guest.GuestProgram;
+import org.kvmdp.guest.GuestVm;
+import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.guest.MigrateWorkload;
+import org.kvmdp.kvm.Register;
+import org.kvmdp.kvm.Regs;
+import org.kvmdp.memory.Backing;
+import org.kvmdp.postcopy.MemoryPageSource;
+import org.kvmdp.postcopy.PageSource;
+import org.kvmdp.postcopy.tcp.PageServer;
+import org.kvmdp.postcopy.tcp.ServerStats;
+
+/**
+ * The source of {@code kvmdp migrate}: runs the workload guest until its migration point,
+ * stops it, and serves its memory and registers to one destination over TCP until the
+ * destination hangs up. The memory starts as seeded random bytes (what a guest's RAM holds),
+ * then the guest writes its pattern over it.
+ */
+public final class MigrationSource {
+    /**
+     * What to run. {@code stallAfterPages} (fault injection, negative for never) makes the
+     * server stop answering after that many pages.
+     */
+    public record Params(InetSocketAddress listen, int vcpus, long memoryPerVcpu, long seed,
+            long stallAfterPages, Duration timeout) {
+        public Params {
+            Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(timeout, "timeout");
+            if (vcpus < 1 || vcpus > GuestAbi.MAX_VCPUS) {
+                throw new IllegalArgumentException("vCPUs must be 1.." + GuestAbi.MAX_VCPUS);
+            }
+            if (memoryPerVcpu < 2 * MigrateWorkload.PAGE || memoryPerVcpu % MigrateWorkload.PAGE != 0
+                    || memoryPerVcpu * vcpus > MAX_IMAGE_BYTES) {
+                throw new IllegalArgumentException("memory per vCPU must be whole pages, at least"
+                        + " two, and at most " + (MAX_IMAGE_BYTES >> 20) + " MiB in all");
+            }
+        }
+    }
+
+    /** The source snapshots memory into one Java array. */
+    public static final long MAX_IMAGE_BYTES = 1L << 30;
+    private static final int FILL_CHUNK = 1 << 20;
+
+    private final PrintWriter log;
+    private final PageServer server;
+    private final ServerStats stats;
+
+    private MigrationSource(PrintWriter log, PageServer server) {
+        this.log = log;
+        this.server = server;
+        this.stats = server.stats();
+    }
+
+    /**
+     * Runs the guest to its migration point and starts serving; progress goes to {@code log}.
+     * The listening address is printed as "listening on HOST:PORT".
+     */
+    public static MigrationSource start(Params params, PrintWriter log) {
+        long total = params.memoryPerVcpu() * params.vcpus();
+        byte[] snapshot;
+        List<Regs> registers;
+        long gpa;
+        try (GuestVm guest = GuestVm.create(GuestProgram.MIGRATE_WORKLOAD)) {
+            MemoryRegion region = guest.addMemory(Backing.ANONYMOUS, total);
+            gpa = region.gpa();
+            fillRandom(region, params.seed());
+            log.printf("source: running the guest, %d vCPU(s) on %d MiB: it writes every page%n",
+                    params.vcpus(), total >> 20);
+            log.flush();
+            long start = System.nanoTime();
+            registers = MigrateWorkload.runToMigrationPoint(guest, region, params.vcpus(),
+                    params.seed(), true, params.timeout());
+            log.printf("source: guest stopped at its migration point after %.3f s (rip 0x%x)%n",
+                    (System.nanoTime() - start) / 1e9,
+                    registers.get(0).get(Register.RIP));
+            snapshot = region.memory().read(0, Math.toIntExact(total));
+        }
+        PageSource image = MemoryPageSource.copyOf(snapshot);
+        if (params.stallAfterPages() >= 0) {
+            image = new StallingPageSource(image, params.stallAfterPages());
+        }
+        DeviceState state = new DeviceState(gpa, total, params.seed(), GuestAbi.MIGRATE_INTERNAL,
+                registers);
+        PageServer server = PageServer.start(image, state.encode(), params.listen());
+        InetSocketAddress at = server.address();
+        log.printf("source: listening on %s:%d (%d pages%s)%n", at.getAddress().getHostAddress(),
+                at.getPort(), total / MigrateWorkload.PAGE, params.stallAfterPages() >= 0
+                        ? ", stalling after " + params.stallAfterPages() + " pages" : "");
+        log.flush();
+        return new MigrationSource(log, server);
+    }
+
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /**
+     * Serves until a destination has connected and hung up; false if {@code timeout} passed
+     * first. Then stops the server.
+     */
+    public boolean serveUntilDone(Duration timeout) throws InterruptedException {
+        try {
+            boolean done = server.awaitClientsGone(timeout);
+            log.printf("source: %s; served %d pages (%d again), %d demand and %d background"
+                    + " requests%n", done ? "destination disconnected" : "gave up waiting after "
+                    + timeout.toSeconds() + " s", stats.pagesServed(), stats.pagesServedAgain(),
+                    stats.urgentRequests(), stats.backgroundRequests());
+            log.flush();
+            return done;
+        } finally {
+            server.close();
+        }
+    }
+
+    private static void fillRandom(MemoryRegion region, long seed) {
+        Random random = new Random(seed);
+        byte[] chunk = new byte[(int) Math.min(FILL_CHUNK, region.size())];
+        for (long offset = 0; offset < region.size(); offset += chunk.length) {
+            random.nextBytes(chunk);
+            region.memory().write(offset, chunk);
+        }
+    }
+}

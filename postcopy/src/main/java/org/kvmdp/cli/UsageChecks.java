@@ -55,14 +55,6 @@ final class UsageChecks {
     }
 
     /** After validation: the part that needs a VM is the next step of the project. */
-    /** Like {@link #notWiredYet(CommandSpec, String)}, saying what is wired instead. */
-    static int notWiredYet(CommandSpec spec, String what, String wired) {
-        spec.commandLine().getErr().println("kvmdp " + spec.name() + ": options are valid ("
-                + what + "), but this combination is not wired to a VM driver yet: " + wired
-                + ". Nothing was run.");
-        return ExitCodes.NOT_WIRED;
-    }
-
     static int notWiredYet(CommandSpec spec, String what) {
         spec.commandLine().getErr().println("kvmdp " + spec.name() + ": options are valid ("
                 + what + "), but " + spec.name() + " is not wired to a VM driver yet:"

@@ -24,6 +24,18 @@
 	.text
 	.globl _start
 _start:
+	jmp	main
+
+pattern:				# page rdi -> rax = rdi ^ seed, rbx = second word offset
+	mov	rbx, rdi
+	shr	rbx, 12
+	and	rbx, 255
+	lea	rbx, [rbx * 8 + 8]
+	mov	rax, rdi
+	xor	rax, r10
+	ret
+
+main:
 	cld
 	mov	r8, rdi			# slice start
 	lea	r9, [rdi + rsi]		# slice end
@@ -95,12 +107,3 @@ report:
 halt_forever:
 	hlt
 	jmp	halt_forever
-
-pattern:				# page rdi -> rax = rdi ^ seed, rbx = second word offset
-	mov	rbx, rdi
-	shr	rbx, 12
-	and	rbx, 255
-	lea	rbx, [rbx * 8 + 8]
-	mov	rax, rdi
-	xor	rax, r10
-	ret

@@ -151,13 +151,26 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** See UFFDIO_CONTINUE: maps the existing page-cache pages (MINOR faults); bytes done. */
     public long continueRange(long address, long length, boolean wake) {
+        long rc = continueRangeRaw(address, length, wake);
+        if (rc < 0) {
+            throw new SyscallException("UFFDIO_CONTINUE", (int) -rc,
+                    "address 0x" + Long.toHexString(address) + " length " + length);
+        }
+        return rc;
+    }
+
+    /**
+     * {@link #continueRange} returning bytes mapped or -errno, so a caller can treat EEXIST
+     * (the range was already mapped by a racing resolution) as benign.
+     */
+    public long continueRangeRaw(long address, long length, boolean wake) {
         checkRange(address, length);
         try (NativeBuffer cont = new NativeBuffer(CONTINUE_SIZE)) {
             cont.putLong(CONTINUE_RANGE + RANGE_START, address);
             cont.putLong(CONTINUE_RANGE + RANGE_LEN, length);
             cont.putLong(CONTINUE_MODE, wake ? 0 : CONTINUE_MODE_DONTWAKE);
-            call("UFFDIO_CONTINUE", UFFDIO_CONTINUE, cont.address());
-            return cont.getLong(CONTINUE_MAPPED);
+            long rc = NativeIo.ioctl(fd.get(), UFFDIO_CONTINUE, cont.address());
+            return rc < 0 ? rc : cont.getLong(CONTINUE_MAPPED);
         }
     }
 

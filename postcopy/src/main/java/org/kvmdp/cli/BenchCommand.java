@@ -4,6 +4,7 @@ package org.kvmdp.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -15,10 +16,9 @@ import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
-import org.kvmdp.postcopy.MemoryPageSource;
-import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.SweepStarter;
 import org.kvmdp.postcopy.driver.PostcopyTouchRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +30,10 @@ import picocli.CommandLine.Spec;
         description = {"Every vCPU touches each page of its own memory once while pages come"
                 + " from a source; prints pages/s and fault latency percentiles per mechanism.",
                 "uffd-minor needs shared memory (shmem, hugetlb2m, hugetlb1g); with --mechanism all"
-                + " on private memory it is left out, not an error."})
+                + " on private memory it is left out, not an error.",
+                "Each mechanism runs on a fresh VM. A run in which the guest reads a page wrong,"
+                + " a page differs from the source's checksum or a page is not installed exactly"
+                + " once stops bench with exit code 1."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -68,8 +71,16 @@ final class BenchCommand implements Callable<Integer> {
     SourceKind source;
 
     @Option(names = "--image", paramLabel = "FILE",
-            description = "Image file for --source file (default: a temporary file).")
+            description = "Image file for --source file: written there if it does not exist"
+                    + " (and kept), used as it is if it does (default: a temporary file,"
+                    + " deleted after).")
     Path image;
+
+    @Option(names = "--sweep-after-demand", paramLabel = "PAGES", defaultValue = "-1",
+            description = "Start the background sweep after this many demand-fetched pages;"
+                    + " 0: at once (a post-copy migration), -1: never, every page is fetched on"
+                    + " demand (like demand_paging_test).")
+    long sweepAfterDemand;
 
     @Option(names = "--json", description = "Results as JSON instead of a table.")
     boolean json;
@@ -77,104 +88,116 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "Results as CSV instead of a table.")
     boolean csv;
 
+    /** The source image is built in memory (a ByteBuffer), so it must stay well below 2 GiB. */
+    static final long MAX_IMAGE_BYTES = 1L << 30;
+    private static final long SEED = 0x6b766d6470L;
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(2);
+
     @Override
     public Integer call() {
+        checkOptions();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Mechanism> mechanisms = runnable();
+        List<BenchRow> rows = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < mechanisms.size() && failures.isEmpty(); i++) {
+            Mechanism m = mechanisms.get(i);
+            String what = m.label() + " on " + Converters.label(backing);
+            err.printf(Locale.ROOT, "kvmdp bench: [%d/%d] %s, %d vCPU(s) x %s, %s access, pages"
+                    + " from %s%n", i + 1, mechanisms.size(), what, vcpus,
+                    Sizes.format(memoryPerVcpu), access.label(), source.label());
+            err.flush();
+            try {
+                BenchRow row = runOne(m);
+                rows.add(row);
+                err.printf(Locale.ROOT, "kvmdp bench: [%d/%d] %s: %.0f pages/s%n", i + 1,
+                        mechanisms.size(), what, row.pagesPerSecond());
+                if (!row.verified()) {
+                    failures.add(what + ": the guest read " + row.mismatches() + " pages wrong and "
+                            + row.notInstalledOnce() + " pages were not installed exactly once");
+                }
+            } catch (RuntimeException e) {
+                failures.add(what + " failed: " + describe(e));
+            }
+        }
+        out.print(json ? BenchJson.write(rows) + "\n" : csv ? BenchCsv.write(rows)
+                : BenchTable.write(rows));
+        out.flush();
+        failures.forEach(f -> err.println("kvmdp bench: " + f));
+        return failures.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** Cross-option rules; each failure exits 2 naming the fix. */
+    private void checkOptions() {
         UsageChecks checks = new UsageChecks(spec);
         checks.vcpus(vcpus);
+        if (vcpus > GuestAbi.MAX_VCPUS) {
+            throw checks.fail("--vcpus " + vcpus + ": the touch_pages guest runs at most "
+                    + GuestAbi.MAX_VCPUS + " vCPUs");
+        }
         checks.memory(memoryPerVcpu, backing);
+        if (memoryPerVcpu > MAX_IMAGE_BYTES / vcpus) {
+            throw checks.fail("--vcpus x --memory is more than " + Sizes.format(MAX_IMAGE_BYTES)
+                    + ", the most bench holds as a source image in memory: lower --memory or"
+                    + " --vcpus");
+        }
         if (!mechanism.allSelected()) {
             checks.mechanismFitsBacking(mechanism.single(), backing);
         }
         if (mechanism.mechanisms().equals(List.of(Mechanism.NONE)) && checks.given("--source")) {
-            throw checks.fail("--source has no effect with --mechanism none (nothing is fetched):"
-                    + " drop --source or pick another mechanism");
+            throw checks.fail("--source has no effect with --mechanism none (the memory is filled"
+                    + " before the guest runs, so no source is measured): drop --source or pick"
+                    + " another mechanism");
         }
         if (image != null && source != SourceKind.FILE) {
             throw checks.fail("--image is read only with --source file (--source is "
-                    + source.label() + ")");
+                    + source.label() + "): add --source file or drop --image");
         }
         if (json && csv) {
             throw checks.fail("--json and --csv are exclusive: pick one");
         }
-        String summary = String.format(
-                "%d vCPU(s) x %s %s, mechanisms %s, %s access, pages from %s", vcpus,
-                Sizes.format(memoryPerVcpu), Converters.label(backing), runnable().stream()
-                        .map(Mechanism::label).collect(Collectors.joining(",")),
-                access.label(), source.label());
-        if (!isWired()) {
-            return UsageChecks.notWiredYet(spec, summary, "bench runs one --mechanism, kvm or"
-                    + " uffd-missing, with --source memory on --backing anonymous or hugetlb2m,"
-                    + " at most " + GuestAbi.MAX_VCPUS + " vCPUs and " + Sizes.format(MAX_WIRED_BYTES)
-                    + " in all, printing a table (not --json or --csv); all, uffd-minor, none,"
-                    + " file and tcp sources come later");
+        if (sweepAfterDemand < -1) {
+            throw checks.fail("--sweep-after-demand must be -1 (never), 0 (at once) or a page"
+                    + " count, got " + sweepAfterDemand);
         }
-        return runTouch();
-    }
-
-    static final long MAX_WIRED_BYTES = 1L << 30;
-    private static final long SEED = 0x6b766d6470L;
-    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
-
-    /** The combinations {@link #runTouch} can run. */
-    boolean isWired() {
-        return !mechanism.allSelected()
-                && (mechanism.single() == Mechanism.KVM || mechanism.single() == Mechanism.UFFD_MISSING)
-                && source == SourceKind.MEMORY
-                && (backing == Backing.ANONYMOUS || backing == Backing.HUGETLB_2M)
-                && vcpus <= GuestAbi.MAX_VCPUS
-                && memoryPerVcpu <= MAX_WIRED_BYTES / vcpus
-                && !json && !csv;
     }
 
     /**
-     * One post-copy run of touch_pages: an in-memory image holding what the guest expects,
-     * the sweep running from the start, faults caught by the chosen mechanism.
+     * One mechanism on a fresh VM: an image holding what touch_pages expects, served by the
+     * chosen source, faults caught by the mechanism, the sweep as --sweep-after-demand says.
      */
-    private int runTouch() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Mechanism m = mechanism.single();
-        long total = memoryPerVcpu * vcpus;
+    private BenchRow runOne(Mechanism m) {
         try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
-            MemoryRegion region = guest.addMemory(backing, total);
-            MemoryPageSource image = MemoryPageSource.wrap(
-                    PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED));
+            MemoryRegion region = guest.addMemory(backing, memoryPerVcpu * vcpus);
             PostcopyTouchRun.Params params = new PostcopyTouchRun.Params(
                     new TouchPages.Params(vcpus, access == AccessPattern.WRITE, Pages.SIZE, SEED, 0,
-                            RUN_TIMEOUT), PostcopyOptions.defaults(), 0, RUN_TIMEOUT);
-            PostcopyTouchRun.Result r = m == Mechanism.KVM
-                    ? PostcopyTouchRun.kvm(guest, region, image, params)
-                    : PostcopyTouchRun.uffdMissing(guest, region, image, params);
-            printTable(out, m, r);
-            if (r.guest().mismatches() != 0 || r.notInstalledOnce() != 0) {
-                err.println("kvmdp bench: the guest found " + r.guest().mismatches()
-                        + " wrong pages, " + r.notInstalledOnce() + " pages not installed once");
-                return ExitCodes.FAILED;
+                            RUN_TIMEOUT), PostcopyOptions.defaults().withPageTimeout(PAGE_TIMEOUT),
+                    sweepAfterDemand < 0 ? SweepStarter.NEVER : sweepAfterDemand, RUN_TIMEOUT);
+            try (BenchSource pages = BenchSource.open(source,
+                    PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image)) {
+                PostcopyTouchRun.Result r = switch (m) {
+                    case KVM -> PostcopyTouchRun.kvm(guest, region, pages.source(), params);
+                    case UFFD_MISSING -> PostcopyTouchRun.uffdMissing(guest, region, pages.source(),
+                            params);
+                    case UFFD_MINOR -> PostcopyTouchRun.uffdMinor(guest, region, pages.source(),
+                            params);
+                    case NONE -> PostcopyTouchRun.none(guest, region, pages.source(), params);
+                };
+                return BenchRow.of(m.label(), Converters.label(backing), vcpus, memoryPerVcpu,
+                        access.label(), source.label(), r);
             }
-            return ExitCodes.OK;
-        } catch (RuntimeException e) {
-            err.println("kvmdp bench: " + m.label() + " on " + Converters.label(backing)
-                    + " failed: " + e);
-            return ExitCodes.FAILED;
         }
     }
 
-    private void printTable(PrintWriter out, Mechanism m, PostcopyTouchRun.Result r) {
-        MigrationReport report = r.report();
-        double seconds = Math.max(r.guest().elapsedNanos(), 1) / 1e9;
-        out.printf(Locale.ROOT, "%-13s %-10s %5s %8s %8s %8s %7s %12s %10s %10s %11s %8s%n",
-                "mechanism", "backing", "vCPUs", "pages", "demand", "swept", "faults", "pages/s",
-                "p50(us)", "p99(us)", "bytes/fault", "mismatch");
-        out.printf(Locale.ROOT, "%-13s %-10s %5d %8d %8d %8d %7d %12.0f %10.1f %10.1f %11d %8d%n",
-                m.label(), Converters.label(backing), vcpus, report.pageCount(),
-                report.pagesDemandFetched(), report.pagesSwept(), r.faultEvents(),
-                r.guest().touched() / seconds, report.faultToInstall().p50Nanos() / 1e3,
-                report.faultToInstall().p99Nanos() / 1e3, r.bytesPerFault(),
-                r.guest().mismatches());
-        out.printf(Locale.ROOT, "# pages/s: pages the guest touched per second of its run"
-                + " (%.3f s); p50/p99: fault-to-install latency of demand requests that waited;"
-                + " bytes/fault: demand-fetched bytes per fault event; migration took %.3f s,"
-                + " checksums verified%n", seconds, report.elapsed().toNanos() / 1e9);
+    /** The exception and its causes on one line: the cause usually says what went wrong. */
+    private static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder(e.toString());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            s.append("; caused by ").append(c);
+        }
+        return s.toString();
     }
 
     /** The mechanisms this run would measure: "all" leaves out what the backing forbids. */

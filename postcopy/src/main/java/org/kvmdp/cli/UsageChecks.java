@@ -54,19 +54,11 @@ final class UsageChecks {
         }
     }
 
-    /** After validation: the part that needs a VM is the next step of the project. */
-    /** Like {@link #notWiredYet(CommandSpec, String)}, saying what is wired instead. */
-    static int notWiredYet(CommandSpec spec, String what, String wired) {
+    /** A valid request this build cannot run yet: says why and exits 3, having run nothing. */
+    static int notWiredYet(CommandSpec spec, String what, String why) {
         spec.commandLine().getErr().println("kvmdp " + spec.name() + ": options are valid ("
-                + what + "), but this combination is not wired to a VM driver yet: " + wired
+                + what + "), but this combination is not wired to a VM driver yet: " + why
                 + ". Nothing was run.");
-        return ExitCodes.NOT_WIRED;
-    }
-
-    static int notWiredYet(CommandSpec spec, String what) {
-        spec.commandLine().getErr().println("kvmdp " + spec.name() + ": options are valid ("
-                + what + "), but " + spec.name() + " is not wired to a VM driver yet:"
-                + " the KVM demand-paging and userfaultfd drivers come next. Nothing was run.");
         return ExitCodes.NOT_WIRED;
     }
 }

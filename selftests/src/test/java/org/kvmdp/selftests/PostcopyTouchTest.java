@@ -7,8 +7,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,8 +43,9 @@ import org.kvmdp.postcopy.tcp.TcpPageSource;
  * Post-copy end to end on a real VM: a source image holding what touch_pages (read mode)
  * expects, served by a PageServer on 127.0.0.1 through a TcpPageSource, installed into the
  * destination guest's memory by the post-copy engine while the guest runs, with faults caught
- * by KVM demand paging or by userfaultfd MISSING. The guest checks every page it reads; the
- * engine checks every page's CRC32C against the source's at the end.
+ * by KVM demand paging, userfaultfd MISSING or userfaultfd MINOR. The guest checks every page
+ * it reads; the engine checks every page's CRC32C against the source's at the end. Then
+ * {@code kvmdp bench} end to end, in process, with every mechanism, source and output format.
  */
 class PostcopyTouchTest {
     static final long PAGE = Pages.SIZE;
@@ -44,10 +55,17 @@ class PostcopyTouchTest {
     /** Demand-fetched pages before the sweep starts, so both paths carry pages. */
     static final long DEMAND_BEFORE_SWEEP = 8;
 
+    /**
+     * KVM demand paging and userfaultfd MISSING on private, shared and hugetlb memory;
+     * userfaultfd MINOR on the two shared backings it supports.
+     */
     static Stream<Arguments> mechanismsBackingsVcpus() {
-        return Stream.of("kvm", "uffd-missing").flatMap(m ->
-                Stream.of(Backing.ANONYMOUS, Backing.HUGETLB_2M).flatMap(b ->
+        Stream<Arguments> kvmAndMissing = Stream.of("kvm", "uffd-missing").flatMap(m ->
+                Stream.of(Backing.ANONYMOUS, Backing.SHMEM, Backing.HUGETLB_2M).flatMap(b ->
                         Stream.of(1, 2).map(n -> Arguments.of(m, b, n))));
+        Stream<Arguments> minor = Stream.of(Backing.SHMEM, Backing.HUGETLB_2M).flatMap(b ->
+                Stream.of(1, 2).map(n -> Arguments.of("uffd-minor", b, n)));
+        return Stream.concat(kvmAndMissing, minor);
     }
 
     @ParameterizedTest(name = "{0}, {1}, {2} vCPU(s) [{index}]")
@@ -72,9 +90,13 @@ class PostcopyTouchTest {
                         new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT),
                         PostcopyOptions.defaults().withPageTimeout(Duration.ofMinutes(1)),
                         DEMAND_BEFORE_SWEEP, TIMEOUT);
-                PostcopyTouchRun.Result outcome = mechanism.equals("kvm")
-                        ? PostcopyTouchRun.kvm(guest, region, source, params)
-                        : PostcopyTouchRun.uffdMissing(guest, region, source, params);
+                PostcopyTouchRun.Result outcome = switch (mechanism) {
+                    case "kvm" -> PostcopyTouchRun.kvm(guest, region, source, params);
+                    case "uffd-missing" -> PostcopyTouchRun.uffdMissing(guest, region, source,
+                            params);
+                    case "uffd-minor" -> PostcopyTouchRun.uffdMinor(guest, region, source, params);
+                    default -> throw new IllegalArgumentException(mechanism);
+                };
                 MigrationReport report = outcome.report();
                 System.out.printf("%s %s %d vCPU(s), %d fault events, %d bytes/fault: %s",
                         mechanism, backing, vcpus, outcome.faultEvents(), outcome.bytesPerFault(),
@@ -94,35 +116,238 @@ class PostcopyTouchTest {
                 assertThat(report.pagesSwept()).as("swept").isPositive();
                 assertThat(report.pagesDemandFetched() + report.pagesSwept()).isEqualTo(pages);
                 assertThat(report.bytesTransferred()).isEqualTo(SIZE);
+                assertThat(outcome.prefilledPages()).isZero();
+                assertThat(outcome.pagesPerSecondPerVcpu()).hasSize(vcpus)
+                        .allSatisfy(rate -> assertThat(rate).isPositive());
+                if (backing.isHugetlb() && !mechanism.equals("kvm")) {
+                    // userfaultfd resolves whole huge pages: at most one fault per huge page
+                    // (the vCPUs' slices do not share one), where 4 KiB faults would be many.
+                    assertThat(outcome.faultEvents()).as("fault events")
+                            .isLessThanOrEqualTo(SIZE / backing.pageSize());
+                }
             }
         }
+    }
+
+    /** The baseline: everything copied in first, so the guest runs without a fault exit. */
+    @ParameterizedTest(name = "none, {0} [{index}]")
+    @MethodSource("backingsForNone")
+    void withoutDemandPagingTheGuestReadsThePrefilledImage(Backing backing) {
+        assumeTrue(backing.unavailabilityReason(SIZE).isEmpty(),
+                () -> backing + " unavailable: " + backing.unavailabilityReason(SIZE).get());
+        long pages = SIZE / PAGE;
+        try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
+            MemoryRegion region = guest.addMemory(backing, SIZE);
+            MemoryPageSource source =
+                    MemoryPageSource.wrap(PostcopyTouchRun.imageFor(region, PAGE, SEED));
+            PostcopyTouchRun.Result outcome = PostcopyTouchRun.none(guest, region, source,
+                    new PostcopyTouchRun.Params(
+                            new TouchPages.Params(2, false, PAGE, SEED, 0, TIMEOUT),
+                            PostcopyOptions.defaults(), 0, TIMEOUT));
+            assertThat(outcome.guest().touched()).isEqualTo(pages);
+            assertThat(outcome.guest().mismatches()).as("pages the guest read wrong").isZero();
+            assertThat(outcome.prefilledPages()).isEqualTo(pages);
+            assertThat(outcome.notInstalledOnce()).isZero();
+            assertThat(outcome.faultEvents()).isZero();
+            assertThat(outcome.report().pagesDemandFetched() + outcome.report().pagesSwept())
+                    .isZero();
+        }
+    }
+
+    static Stream<Backing> backingsForNone() {
+        return Stream.of(Backing.ANONYMOUS, Backing.SHMEM);
     }
 
     @ParameterizedTest(name = "kvmdp bench --mechanism {0} --backing {1} [{index}]")
     @MethodSource("cliRuns")
     void cliBenchRunsAndPrintsTheTable(String mechanism, String backing) {
+        assumeHugePages(backing);
+        assumeKvmDemandPaging(mechanism);
+        BenchOutput run = bench("--mechanism", mechanism, "--backing", backing, "--vcpus", "2",
+                "--memory", "2M", "--access", "read");
+        assertThat(run.out()).contains("pages/s", "p50(us)", "p99(us)", "p99.9(us)",
+                "bytes/fault", "Checksums of every page verified");
+        assertThat(run.tableRows()).hasSize(1);
+        assertTableRow(run.tableRows().get(0), mechanism, backing, 2);
+    }
+
+    static Stream<Arguments> cliRuns() {
+        return Stream.of("kvm", "uffd-missing").flatMap(m ->
+                Stream.of("anonymous", "hugetlb2m").map(b -> Arguments.of(m, b)));
+    }
+
+    /** --mechanism all on shmem: one row per mechanism, each on its own VM. */
+    @Test
+    void cliBenchAllOnShmemRunsEveryMechanism() {
+        assumeKvmDemandPaging("kvm");
+        BenchOutput run = bench("--mechanism", "all", "--backing", "shmem", "--vcpus", "2",
+                "--memory", "2M", "--access", "read");
+        List<String[]> rows = run.tableRows();
+        assertThat(rows).extracting(r -> r[0])
+                .containsExactly("kvm", "uffd-missing", "uffd-minor", "none");
+        rows.forEach(r -> assertTableRow(r, r[0], "shmem", 2));
+        assertThat(run.err()).contains("[1/4] kvm on shmem", "[4/4] none on shmem");
+    }
+
+    /** --source file with a named image: the file is written, kept, and served. */
+    @Test
+    void cliBenchFromAnImageFileAsJson() throws Exception {
+        assumeHugePages("hugetlb2m");
+        Path dir = Files.createTempDirectory("kvmdp-bench-test");
+        Path image = dir.resolve("guest.img");
+        try {
+            BenchOutput run = bench("--mechanism", "uffd-minor", "--backing", "hugetlb2m",
+                    "--memory", "4M", "--access", "read", "--source", "file", "--image",
+                    image.toString(), "--json");
+            assertThat(Files.size(image)).isEqualTo(SIZE);
+            List<Map<String, String>> rows = run.jsonRows();
+            assertThat(rows).hasSize(1);
+            Map<String, String> row = rows.get(0);
+            assertThat(row).containsEntry("mechanism", "uffd-minor")
+                    .containsEntry("backing", "hugetlb2m").containsEntry("source", "file")
+                    .containsEntry("mismatches", "0").containsEntry("not_installed_once", "0")
+                    .containsEntry("pages", String.valueOf(SIZE / PAGE));
+            assertNumbersAreSane(row);
+            // Huge pages come whole: at most one fault event per 2 MiB page.
+            assertThat(Long.parseLong(row.get("fault_events"))).isLessThanOrEqualTo(SIZE >> 21);
+        } finally {
+            Files.deleteIfExists(image);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** --source tcp: a page server on 127.0.0.1 in the same process; CSV output. */
+    @Test
+    void cliBenchOverTcpAsCsv() {
+        assumeKvmDemandPaging("kvm");
+        BenchOutput run = bench("--mechanism", "kvm", "--backing", "shmem", "--vcpus", "2",
+                "--memory", "2M", "--access", "read", "--source", "tcp", "--csv");
+        List<Map<String, String>> rows = run.csvRows();
+        assertThat(rows).hasSize(1);
+        Map<String, String> row = rows.get(0);
+        assertThat(row).containsEntry("mechanism", "kvm").containsEntry("source", "tcp")
+                .containsEntry("vcpus", "2").containsEntry("mismatches", "0")
+                .containsEntry("not_installed_once", "0");
+        assertThat(row.get("vcpu_pages_per_second").split(";")).hasSize(2)
+                .allSatisfy(v -> assertThat(Double.parseDouble(v)).isPositive());
+        assertNumbersAreSane(row);
+    }
+
+    /** What one in-process kvmdp bench run printed, parsed. */
+    record BenchOutput(String out, String err) {
+        /** Table lines between the header and the key, split on blanks. */
+        List<String[]> tableRows() {
+            return out.lines().skip(1).filter(l -> !l.startsWith("#") && !l.isBlank())
+                    .map(l -> l.trim().split("\\s+")).collect(Collectors.toList());
+        }
+
+        /** Each row object's members as text (the host tests check that this is valid JSON). */
+        List<Map<String, String>> jsonRows() {
+            assertThat(out.trim()).startsWith("{\"rows\": [").endsWith("]}");
+            List<Map<String, String>> rows = new ArrayList<>();
+            Matcher object = Pattern.compile("\\{(\"mechanism\"[^{}]*)\\}").matcher(out);
+            while (object.find()) {
+                Map<String, String> row = new LinkedHashMap<>();
+                Matcher member = Pattern.compile("\"([a-z0-9_]+)\": (\"[^\"]*\"|\\[[^\\]]*\\]"
+                        + "|[-0-9.eE]+)").matcher(object.group(1));
+                while (member.find()) {
+                    row.put(member.group(1), member.group(2).replaceAll("^\"|\"$", ""));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+
+        List<Map<String, String>> csvRows() {
+            List<String> lines = out.lines().collect(Collectors.toList());
+            String[] header = lines.get(0).split(",");
+            List<Map<String, String>> rows = new ArrayList<>();
+            for (String line : lines.subList(1, lines.size())) {
+                String[] cells = line.split(",", -1);
+                assertThat(cells).as(line).hasSameSizeAs(header);
+                Map<String, String> row = new LinkedHashMap<>();
+                for (int i = 0; i < header.length; i++) {
+                    row.put(header[i], cells[i]);
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    private static BenchOutput bench(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all);
+        System.out.print(out);
+        System.out.print(err);
+        assertThat(code).as(err.toString()).isZero();
+        return new BenchOutput(out.toString(), err.toString());
+    }
+
+    /**
+     * One table row: mechanism backing vCPUs pages demand swept prefill faults pages/s
+     * min-max p50 p99 p99.9 bytes/fault mismatch.
+     */
+    private static void assertTableRow(String[] r, String mechanism, String backing, int vcpus) {
+        assertThat(r).as(String.join(" ", r)).hasSize(15);
+        assertThat(r[0]).isEqualTo(mechanism);
+        assertThat(r[1]).isEqualTo(backing);
+        assertThat(Integer.parseInt(r[2])).isEqualTo(vcpus);
+        long pages = Long.parseLong(r[3]);
+        assertThat(pages).isEqualTo(vcpus * (2L << 20) / PAGE);
+        long demand = Long.parseLong(r[4]);
+        long swept = Long.parseLong(r[5]);
+        long prefilled = Long.parseLong(r[6]);
+        if (mechanism.equals("none")) {
+            assertThat(prefilled).isEqualTo(pages);
+            assertThat(demand + swept).isZero();
+        } else {
+            assertThat(demand + swept).isEqualTo(pages);
+            assertThat(prefilled).isZero();
+            assertThat(Long.parseLong(r[7])).as("fault events").isPositive();
+        }
+        assertThat(Double.parseDouble(r[8])).as("pages/s").isPositive();
+        String[] minMax = r[9].split("-");
+        assertThat(Double.parseDouble(minMax[0])).isPositive()
+                .isLessThanOrEqualTo(Double.parseDouble(minMax[1]));
+        double p50 = Double.parseDouble(r[10]);
+        double p99 = Double.parseDouble(r[11]);
+        double p999 = Double.parseDouble(r[12]);
+        assertThat(p50).isLessThanOrEqualTo(p99);
+        assertThat(p99).isLessThanOrEqualTo(p999);
+        Long.parseLong(r[13]);
+        assertThat(r[14]).as("mismatches").isEqualTo("0");
+    }
+
+    private static void assertNumbersAreSane(Map<String, String> row) {
+        long pages = Long.parseLong(row.get("pages"));
+        assertThat(Long.parseLong(row.get("demand_pages")) + Long.parseLong(row.get("swept_pages")))
+                .isEqualTo(pages);
+        assertThat(Long.parseLong(row.get("fault_events"))).isPositive();
+        assertThat(Double.parseDouble(row.get("pages_per_second"))).isPositive();
+        double p50 = Double.parseDouble(row.get("fault_to_install_p50_us"));
+        double p99 = Double.parseDouble(row.get("fault_to_install_p99_us"));
+        double p999 = Double.parseDouble(row.get("fault_to_install_p999_us"));
+        assertThat(p50).isLessThanOrEqualTo(p99);
+        assertThat(p99).isLessThanOrEqualTo(p999);
+    }
+
+    private static void assumeHugePages(String backing) {
         assumeTrue(!backing.equals("hugetlb2m")
                 || Backing.HUGETLB_2M.unavailabilityReason(SIZE).isEmpty(), "no 2M huge pages");
+    }
+
+    private static void assumeKvmDemandPaging(String mechanism) {
         if (mechanism.equals("kvm")) {
             try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
                 assumeTrue(DemandPaging.of(guest.vm()).isSupported(),
                         "kernel without KVM_CAP_DEMAND_PAGING");
             }
         }
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "bench",
-                "--mechanism", mechanism, "--backing", backing, "--vcpus", "2", "--memory", "2M",
-                "--access", "read");
-        System.out.print(out);
-        assertThat(code).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("pages/s", "p50(us)", "p99(us)", "bytes/fault",
-                mechanism + " ", "checksums verified");
-    }
-
-    static Stream<Arguments> cliRuns() {
-        return Stream.of("kvm", "uffd-missing").flatMap(m ->
-                Stream.of("anonymous", "hugetlb2m").map(b -> Arguments.of(m, b)));
     }
 
     private static boolean checksumsEqual(PageChecksums a, PageChecksums b, long pages) {

@@ -4,13 +4,17 @@ package org.kvmdp.postcopy.driver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
+import org.kvmdp.postcopy.ChecksumMismatchException;
+import org.kvmdp.postcopy.LatencySummary;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PageSource;
@@ -18,15 +22,20 @@ import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.SweepStarter;
 import org.kvmdp.uffd.Userfaultfd;
 
 /**
  * One post-copy migration of a touch_pages guest: the region's pages come from a
  * {@link PageSource} while the guest touches every page, with faults caught by KVM demand
- * paging or by userfaultfd MISSING. Shared by the VM test and {@code kvmdp bench}.
+ * paging, userfaultfd MISSING or userfaultfd MINOR; or, as the baseline, every page copied in
+ * before the guest runs ({@link #none}). Shared by the VM test and {@code kvmdp bench}.
  */
 public final class PostcopyTouchRun {
-    /** What to run; the sweep starts once {@code demandBeforeSweep} pages were demand-fetched. */
+    /**
+     * What to run; the sweep starts once {@code demandBeforeSweep} pages were demand-fetched
+     * ({@link SweepStarter#NEVER}: every page is demand-fetched).
+     */
     public record Params(TouchPages.Params touch, PostcopyOptions options,
             long demandBeforeSweep, Duration completionTimeout) {
         public Params {
@@ -41,13 +50,21 @@ public final class PostcopyTouchRun {
 
     /**
      * The outcome: the guest's own result, the engine's report (checksums already verified),
-     * pages installed other than once, and the fault events the driver served.
+     * pages installed other than once, the fault events the driver served, and the pages
+     * copied in before the guest ran (all of them for {@link #none}, else 0).
      */
     public record Result(TouchPages.Result guest, MigrationReport report, long notInstalledOnce,
-            long faultEvents) {
+            long faultEvents, long prefilledPages) {
         /** Bytes demand-fetched per fault event (a whole huge page on uffd hugetlb). */
         public long bytesPerFault() {
             return faultEvents == 0 ? 0 : report.pagesDemandFetched() * Pages.SIZE / faultEvents;
+        }
+
+        /** Pages each vCPU touched per second of its own run, in vCPU order. */
+        public List<Double> pagesPerSecondPerVcpu() {
+            return guest.vcpus().stream()
+                    .map(v -> v.touched() * 1e9 / Math.max(v.elapsedNanos(), 1))
+                    .collect(Collectors.toList());
         }
     }
 
@@ -86,7 +103,7 @@ public final class PostcopyTouchRun {
                 throw new IllegalStateException("notification-fd reader failed", e);
             });
             return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
-                    driver.faultEvents());
+                    driver.faultEvents(), 0);
         }
     }
 
@@ -108,8 +125,59 @@ public final class PostcopyTouchRun {
                 throw new IllegalStateException("userfaultfd handler failed", e);
             });
             return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
-                    driver.faultEvents());
+                    driver.faultEvents(), 0);
         }
+    }
+
+    /**
+     * userfaultfd MINOR; {@code region} must be shared memory (shmem or hugetlb) that was
+     * never touched.
+     */
+    public static Result uffdMinor(GuestVm guest, MemoryRegion region, PageSource source,
+            Params params) {
+        long features = UffdMinorDriver.featuresFor(region);
+        try (Userfaultfd uffd = Userfaultfd.open(features);
+                UffdMinorInstaller installer = new UffdMinorInstaller(region, uffd);
+                PostcopyDestination destination = destination(source, installer, params);
+                UffdMinorDriver driver = new UffdMinorDriver(uffd, region, installer,
+                        destination)) {
+            TouchPages.Result result = runGuest(guest, region, destination, params,
+                    (vcpu, fault) -> {
+                        throw new IllegalStateException("memory fault without KVM demand"
+                                + " paging: " + fault);
+                    });
+            MigrationReport report = driver.awaitCompletion(params.completionTimeout());
+            driver.handlerFailure().ifPresent(e -> {
+                throw new IllegalStateException("userfaultfd handler failed", e);
+            });
+            return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
+                    driver.faultEvents(), 0);
+        }
+    }
+
+    /**
+     * The baseline without demand paging: every page of {@code source} is copied into the
+     * region before the guest runs, then the guest touches its pages without a single fault
+     * exit. The report counts no demand-fetched or swept pages (everything was prefilled) and
+     * its elapsed time is the copy's; the pages are checked against the source's checksums
+     * after the guest ran, as the engine does.
+     */
+    public static Result none(GuestVm guest, MemoryRegion region, PageSource source,
+            Params params) {
+        long pages = Pages.count(region.size());
+        if (source.pageCount() != pages) {
+            throw new IllegalArgumentException("source image has " + source.pageCount()
+                    + " pages, the region " + pages);
+        }
+        PrefillCopy copy = PrefillCopy.run(source, region);
+        TouchPages.Result result = TouchPages.run(guest, region, params.touch());
+        List<Long> differ = copy.checksumsOfRegion().mismatches(source.checksums());
+        if (!differ.isEmpty()) {
+            throw new ChecksumMismatchException(differ, pages);
+        }
+        MigrationReport report = new MigrationReport(pages, 0, 0, region.size(), 0, Map.of(),
+                new LatencySummary(0, 0, 0, 0, 0), copy.elapsed());
+        return new Result(result, report, copy.pagesNotInstalledExactlyOnce(), 0, pages);
     }
 
     private static PostcopyDestination destination(PageSource source, PageInstaller installer,
@@ -120,42 +188,8 @@ public final class PostcopyTouchRun {
 
     private static TouchPages.Result runGuest(GuestVm guest, MemoryRegion region,
             PostcopyDestination destination, Params params, TouchPages.MemoryFaultHandler faults) {
-        if (params.demandBeforeSweep() == 0) {
-            destination.start();
-            return TouchPages.run(guest, region, params.touch(), faults);
-        }
-        AtomicReference<Throwable> starterFailure = new AtomicReference<>();
-        Thread starter = new Thread(() -> {
-            try {
-                long deadline = System.nanoTime() + params.touch().timeout().toNanos();
-                while (destination.report().pagesDemandFetched() < params.demandBeforeSweep()
-                        && destination.failure().isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(1);
-                }
-                destination.start();
-            } catch (Throwable e) {
-                starterFailure.set(e);
-            }
-        }, "kvmdp-sweep-starter");
-        starter.setDaemon(true);
-        starter.start();
-        TouchPages.Result result;
-        try {
-            result = TouchPages.run(guest, region, params.touch(), faults);
-        } catch (RuntimeException | Error e) {
-            starter.interrupt(); // the run failed: do not wait for demand that never comes
-            throw e;
-        } finally {
-            // After a good run every touched page was fetched, so the sweep has started.
-            try {
-                starter.join(params.touch().timeout().toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (starterFailure.get() != null) {
-            throw new IllegalStateException("starting the sweep failed", starterFailure.get());
-        }
-        return result;
+        SweepStarter.startAfterDemand(destination, params.demandBeforeSweep(),
+                params.touch().timeout());
+        return TouchPages.run(guest, region, params.touch(), faults);
     }
 }

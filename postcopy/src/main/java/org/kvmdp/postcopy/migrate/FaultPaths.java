@@ -14,10 +14,12 @@ final class FaultPaths {
             case KVM:
                 return new KvmFaultPath(guest.vm(), region);
             case UFFD_MISSING:
-                return new UffdMissingFaultPath(region);
+                return UffdFaultPath.missing(region);
+            case UFFD_MINOR:
+                return UffdFaultPath.minor(region);
             default:
-                throw new IllegalArgumentException("migrate cannot run with " + mechanism.label()
-                        + " yet: pick kvm or uffd-missing");
+                throw new IllegalArgumentException("migrate needs a demand-paging mechanism, not "
+                        + mechanism.label());
         }
     }
 }

@@ -19,6 +19,7 @@ import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.SweepStarter;
 import org.kvmdp.postcopy.tcp.TcpOptions;
 import org.kvmdp.postcopy.tcp.TcpPageSource;
 

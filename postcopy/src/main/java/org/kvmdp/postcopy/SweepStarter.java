@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.kvmdp.postcopy.migrate;
+package org.kvmdp.postcopy;
 
 import java.time.Duration;
-import org.kvmdp.postcopy.PostcopyDestination;
 
-/** Starts a destination's background sweep at once or after some demand fetches. */
-final class SweepStarter {
+/**
+ * Starts a destination's background sweep at once or after some demand fetches: a benchmark
+ * or a test holds the sweep back so that the guest's first accesses find their pages missing
+ * however the threads are scheduled.
+ */
+public final class SweepStarter {
+    /** For {@link #startAfterDemand}: every page is demand-fetched, the sweep never runs. */
+    public static final long NEVER = Long.MAX_VALUE;
+
     private SweepStarter() {}
 
     /**
      * Starts the sweep now if {@code afterDemand} is 0, else on a thread once that many pages
-     * were demand-fetched (or the migration failed, or {@code timeout} passed).
+     * were demand-fetched, or every page arrived, or the migration failed, or {@code timeout}
+     * passed (then the sweep fetches what is left).
      */
-    static void startAfterDemand(PostcopyDestination destination, long afterDemand,
+    public static void startAfterDemand(PostcopyDestination destination, long afterDemand,
             Duration timeout) {
         if (afterDemand == 0) {
             destination.start();

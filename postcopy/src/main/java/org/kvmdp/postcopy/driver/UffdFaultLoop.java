@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.postcopy.driver;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.postcopy.Pages;
+import org.kvmdp.postcopy.PostcopyDestination;
+import org.kvmdp.uffd.RegisterMode;
+import org.kvmdp.uffd.UffdEvent;
+import org.kvmdp.uffd.Userfaultfd;
+
+/**
+ * The part the userfaultfd drivers share: registers the region in one mode, then a handler
+ * thread turns each page-fault event into {@link PostcopyDestination#awaitPage} for every
+ * engine page of the faulting unit (the installer's UFFDIO_COPY or UFFDIO_CONTINUE wakes the
+ * faulting vCPU). If the handler fails it closes the userfaultfd, so the vCPUs' faults fail
+ * instead of hanging.
+ */
+final class UffdFaultLoop implements AutoCloseable {
+    private static final int POLL_MILLIS = 50;
+    private static final long JOIN_MILLIS = 5_000;
+
+    private final Userfaultfd uffd;
+    private final MemoryRegion region;
+    private final PostcopyDestination destination;
+    private final int pagesPerUnit;
+    private final long unit;
+    private final Thread handler;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicLong faultEvents = new AtomicLong();
+    private boolean registered;
+
+    UffdFaultLoop(Userfaultfd uffd, MemoryRegion region, RegisterMode mode, int pagesPerUnit,
+            long unitBytes, PostcopyDestination destination, String threadName) {
+        this.uffd = Objects.requireNonNull(uffd, "uffd");
+        this.region = Objects.requireNonNull(region, "region");
+        this.destination = Objects.requireNonNull(destination, "destination");
+        this.pagesPerUnit = pagesPerUnit;
+        this.unit = unitBytes;
+        uffd.register(region.memory().address(), region.size(), mode);
+        registered = true;
+        this.handler = new Thread(this::handleFaults, threadName);
+        handler.setDaemon(true);
+        handler.start();
+    }
+
+    private void handleFaults() {
+        long base = region.memory().address();
+        try {
+            while (!stop.get()) {
+                Optional<UffdEvent> event = uffd.readEvent(POLL_MILLIS);
+                if (event.isEmpty()) {
+                    continue;
+                }
+                if (!(event.get() instanceof UffdEvent.PageFault fault)) {
+                    throw new IllegalStateException("unexpected userfaultfd event " + event.get());
+                }
+                long at = fault.pageAddress(unit);
+                if (at < base || at >= base + region.size()) {
+                    throw new IllegalStateException("fault outside the region: " + fault);
+                }
+                faultEvents.incrementAndGet();
+                long first = (at - base) / Pages.SIZE;
+                // Ask for every page of the unit before waiting, so they are fetched together.
+                for (int i = 1; i < pagesPerUnit; i++) {
+                    destination.requestPage(first + i, "uffd");
+                }
+                for (int i = 0; i < pagesPerUnit; i++) {
+                    destination.awaitPage(first + i, "uffd");
+                }
+            }
+        } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+            uffd.close(); // the vCPUs' faults fail instead of hanging
+        }
+    }
+
+    long faultEvents() {
+        return faultEvents.get();
+    }
+
+    Optional<Throwable> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    /** Stops the handler thread and unregisters the region; idempotent. */
+    @Override
+    public synchronized void close() {
+        stop.set(true);
+        try {
+            handler.join(JOIN_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (registered && failure.get() == null) {
+            uffd.unregister(region.memory().address(), region.size());
+        }
+        registered = false;
+    }
+}

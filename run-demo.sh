@@ -15,7 +15,12 @@
 #      anonymous and hugetlb 2 MiB memory with 1 and 2 vCPUs, plus the cost
 #      of KVM_MARK_PRESENT per page, single and batched;
 #   3. the same comparison by the kernel's demand_paging_test (-k vs
-#      -u MISSING), the in-kernel reference handler.
+#      -u MISSING), the in-kernel reference handler;
+#   4. the post-copy engine through the kvmdp CLI: kvmdp bench --mechanism all
+#      (KVM demand paging, userfaultfd MISSING and MINOR, no demand paging) on
+#      shmem and hugetlb, tabled and plotted on the host (results/postcopy-bench.png),
+#      and kvmdp migrate of a running guest between two network namespaces with
+#      each mechanism.
 # The VM uses multi-threaded TCG here so that 2 vCPUs run in parallel.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +28,7 @@ cd "$root"
 . selftests/vm/lib.sh
 
 install_project_deps
+apt_install gnuplot-nox # step 4's chart
 
 # Multi-threaded TCG lets two vCPUs run at once, but it has crashed the guest
 # kernel in scheduler code (int3 Oops, see VM-NOTES.md) on rare boots, with
@@ -42,13 +48,21 @@ log "building the patched kernel (first time ~15 minutes, then seconds)"
 selftests/vm/build-kernel.sh >/dev/null
 kdir=$(build_dir normal)/kselftest-kvm
 
-log "1/3 Java demo in the test VM"
+log "1/4 Java demo in the test VM"
 retry_crash selftests/run-vm-suite.sh --thread multi --smp 2 --bench-args "--size 64M --vcpus 1"
 
-log "2/3 KVM demand paging vs userfaultfd from Java, in the test VM"
+log "2/4 KVM demand paging vs userfaultfd from Java, in the test VM"
 retry_crash selftests/run-vm-suite.sh --no-build --thread multi --smp 2 \
 	--bench-class org.kvmdp.bench.DemandPagingBench --bench-args "--size 32M"
 
-log "3/3 KVM demand paging vs userfaultfd (kernel demand_paging_test) in the test VM"
+log "3/4 KVM demand paging vs userfaultfd (kernel demand_paging_test) in the test VM"
 retry_crash selftests/vm/run-in-vm.sh --thread multi --smp 2 --timeout 1500 -- \
 	selftests/bench/kselftest-bench.sh "$kdir" 64M
+
+log "4/4 post-copy: kvmdp bench --mechanism all and kvmdp migrate across network namespaces"
+results=$root/results
+mkdir -p "$results"
+retry_crash selftests/vm/run-in-vm.sh --thread multi --smp 2 --timeout 1500 --out "$results" -- \
+	selftests/bench/postcopy-demo.sh 16M
+selftests/bench/plot-postcopy.py "$results" "$results/postcopy-bench.png"
+log "chart: $results/postcopy-bench.png"

@@ -63,6 +63,11 @@ public final class PostcopyDestination implements AutoCloseable {
         }
         this.sweep = new BackgroundSweep(tracker, run -> fetchAndInstall(run, Urgency.BACKGROUND),
                 options, demand);
+        if (options.checksumOnInstall()) {
+            // Now, on the caller's thread: installs run on a remote source's reader threads,
+            // which must not block waiting for an answer that one of them has to read.
+            sourceChecksums();
+        }
     }
 
     /** Starts the background sweep (and the progress timer). Requests may come before. */
@@ -264,7 +269,10 @@ public final class PostcopyDestination implements AutoCloseable {
         }
     }
 
-    /** The source's checksums, fetched on first use; fails the migration if it cannot. */
+    /**
+     * The source's checksums, fetched once (by the constructor with checksumOnInstall, else
+     * at the end); fails the migration if it cannot.
+     */
     private synchronized PageChecksums sourceChecksums() {
         if (sourceChecksums == null) {
             PageChecksums expected;

@@ -163,4 +163,26 @@ class TcpEndToEndTest {
             }
         }
     }
+
+    /**
+     * With checksums checked on arrival, an install runs on a connection's reader thread: the
+     * checksums must already be there, or that thread would wait for an answer only it can
+     * read (it did: the sweep stalled until the request timed out).
+     */
+    @Test
+    void checksumOnInstallOverTcpCompletesWithTheSweepAlone() throws Exception {
+        PageSource image = MemoryPageSource.copyOf(IMAGE);
+        BufferInstaller installer = new BufferInstaller(IMAGE.length);
+        TcpOptions options = TcpOptions.defaults().withRequestTimeout(Duration.ofSeconds(2));
+        try (PageServer server = PageServer.start(image, LOOPBACK);
+                TcpPageSource source = TcpPageSource.connect(server.address(), options);
+                PostcopyDestination destination = new PostcopyDestination(source,
+                        new PageTracker(PAGES), installer,
+                        PostcopyOptions.defaults().withChecksumOnInstall(true), null)) {
+            destination.start();
+            MigrationReport report = destination.awaitCompletion(Duration.ofSeconds(60));
+            assertThat(report.pagesSwept()).isEqualTo(PAGES);
+            assertThat(installer.memory()).isEqualTo(IMAGE);
+        }
+    }
 }

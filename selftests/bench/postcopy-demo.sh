@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# postcopy-demo.sh MEMORY_PER_VCPU : run inside the test VM as root (run-demo.sh
+# does). Two parts:
+#   1. kvmdp bench --mechanism all (KVM demand paging, userfaultfd MISSING,
+#      userfaultfd MINOR and the no-demand-paging baseline, each on a fresh VM)
+#      on shmem and hugetlb 2 MiB with 1 and 2 vCPUs; CSV files land in
+#      $KVMDP_OUT (the host's results directory) for plot-postcopy.py;
+#   2. kvmdp migrate of a running guest between two network namespaces joined
+#      by a veth pair, once per mechanism: source and destination are separate
+#      processes, the destination prints progress and the verdict.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+memory=${1:-16M}
+out=${KVMDP_OUT:-/tmp}
+kvmdp=$root/scripts/kvmdp
+say() { printf '\n== %s\n' "$*"; }
+
+for backing in shmem hugetlb2m; do
+	for vcpus in 1 2; do
+		say "kvmdp bench --mechanism all --backing $backing --vcpus $vcpus --memory $memory"
+		"$kvmdp" bench --mechanism all --backing "$backing" --vcpus "$vcpus" \
+			--memory "$memory" --csv >"$out/bench-$backing-$vcpus.csv"
+		cat "$out/bench-$backing-$vcpus.csv"
+	done
+done
+
+say "two network namespaces, 10.231.0.1 (source) and 10.231.0.2 (destination)"
+ip netns add kvmdp-src
+ip netns add kvmdp-dst
+trap 'ip netns del kvmdp-src; ip netns del kvmdp-dst' EXIT
+ip link add kvmdp-veth0 type veth peer name kvmdp-veth1
+ip link set kvmdp-veth0 netns kvmdp-src
+ip link set kvmdp-veth1 netns kvmdp-dst
+ip -n kvmdp-src addr add 10.231.0.1/24 dev kvmdp-veth0
+ip -n kvmdp-dst addr add 10.231.0.2/24 dev kvmdp-veth1
+for ns in kvmdp-src kvmdp-dst; do
+	ip -n "$ns" link set lo up
+done
+ip -n kvmdp-src link set kvmdp-veth0 up
+ip -n kvmdp-dst link set kvmdp-veth1 up
+
+for mechanism in kvm uffd-missing uffd-minor; do
+	say "kvmdp migrate, 2 vCPUs x 32M, destination on shmem with $mechanism"
+	log=$(mktemp)
+	ip netns exec kvmdp-src "$kvmdp" migrate --role source --listen 10.231.0.1:4444 \
+		--vcpus 2 --memory 32M --timeout 300 >"$log" 2>&1 &
+	source_pid=$!
+	until grep -q "source: listening" "$log"; do
+		kill -0 "$source_pid" 2>/dev/null || { cat "$log"; exit 1; }
+		sleep 0.5
+	done
+	ip netns exec kvmdp-dst "$kvmdp" migrate --role destination --connect 10.231.0.1:4444 \
+		--mechanism "$mechanism" --backing shmem --timeout 300
+	wait "$source_pid"
+	sed 's/^/  /' "$log"
+	rm -f "$log"
+done

@@ -141,8 +141,9 @@ class MigrateTest {
                     Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "migrate",
                             "--role", "destination", "--connect", address, "--mechanism",
                             mechanism));
+            // Killed once the guest runs on the destination (vCPUs to stop), not before.
             await().atMost(STARTUP_LIMIT).until(() -> out.toString()
-                    .contains("destination: connected"));
+                    .contains("destination: guest resumed"));
             source.kill();
             int code = destination.get(RUN_LIMIT.toMinutes(), TimeUnit.MINUTES);
             String said = out.toString();

@@ -185,6 +185,9 @@ public final class MigrationDestination {
 
         void resumed() {
             resumedAt = System.nanoTime();
+            log.printf(Locale.ROOT, "destination: guest resumed %.1f ms after connecting; its"
+                    + " pages arrive while it runs%n", (resumedAt - start) / 1e6);
+            log.flush();
         }
 
         void guestDone(MigrateWorkload.Result result, boolean internalAccessesOk) {

@@ -177,14 +177,8 @@ final class BenchCommand implements Callable<Integer> {
                     sweepAfterDemand < 0 ? SweepStarter.NEVER : sweepAfterDemand, RUN_TIMEOUT);
             try (BenchSource pages = BenchSource.open(source,
                     PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image)) {
-                PostcopyTouchRun.Result r = switch (m) {
-                    case KVM -> PostcopyTouchRun.kvm(guest, region, pages.source(), params);
-                    case UFFD_MISSING -> PostcopyTouchRun.uffdMissing(guest, region, pages.source(),
-                            params);
-                    case UFFD_MINOR -> PostcopyTouchRun.uffdMinor(guest, region, pages.source(),
-                            params);
-                    case NONE -> PostcopyTouchRun.none(guest, region, pages.source(), params);
-                };
+                PostcopyTouchRun.Result r = PostcopyTouchRun.run(m, guest, region,
+                        pages.source(), params);
                 return BenchRow.of(m.label(), Converters.label(backing), vcpus, memoryPerVcpu,
                         access.label(), source.label(), r);
             }

@@ -29,6 +29,7 @@ import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.memory.Backing;
+import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.MemoryPageSource;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageChecksums;
@@ -90,13 +91,8 @@ class PostcopyTouchTest {
                         new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT),
                         PostcopyOptions.defaults().withPageTimeout(Duration.ofMinutes(1)),
                         DEMAND_BEFORE_SWEEP, TIMEOUT);
-                PostcopyTouchRun.Result outcome = switch (mechanism) {
-                    case "kvm" -> PostcopyTouchRun.kvm(guest, region, source, params);
-                    case "uffd-missing" -> PostcopyTouchRun.uffdMissing(guest, region, source,
-                            params);
-                    case "uffd-minor" -> PostcopyTouchRun.uffdMinor(guest, region, source, params);
-                    default -> throw new IllegalArgumentException(mechanism);
-                };
+                PostcopyTouchRun.Result outcome = PostcopyTouchRun.run(
+                        Mechanism.byLabel(mechanism).orElseThrow(), guest, region, source, params);
                 MigrationReport report = outcome.report();
                 System.out.printf("%s %s %d vCPU(s), %d fault events, %d bytes/fault: %s",
                         mechanism, backing, vcpus, outcome.faultEvents(), outcome.bytesPerFault(),
@@ -140,8 +136,8 @@ class PostcopyTouchTest {
             MemoryRegion region = guest.addMemory(backing, SIZE);
             MemoryPageSource source =
                     MemoryPageSource.wrap(PostcopyTouchRun.imageFor(region, PAGE, SEED));
-            PostcopyTouchRun.Result outcome = PostcopyTouchRun.none(guest, region, source,
-                    new PostcopyTouchRun.Params(
+            PostcopyTouchRun.Result outcome = PostcopyTouchRun.run(Mechanism.NONE, guest, region,
+                    source, new PostcopyTouchRun.Params(
                             new TouchPages.Params(2, false, PAGE, SEED, 0, TIMEOUT),
                             PostcopyOptions.defaults(), 0, TIMEOUT));
             assertThat(outcome.guest().touched()).isEqualTo(pages);

@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.stream.Collectors;
-import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.postcopy.ChecksumMismatchException;
 import org.kvmdp.postcopy.LatencySummary;
+import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PageSource;
@@ -23,13 +23,12 @@ import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
 import org.kvmdp.postcopy.SweepStarter;
-import org.kvmdp.uffd.Userfaultfd;
 
 /**
  * One post-copy migration of a touch_pages guest: the region's pages come from a
  * {@link PageSource} while the guest touches every page, with faults caught by KVM demand
  * paging, userfaultfd MISSING or userfaultfd MINOR; or, as the baseline, every page copied in
- * before the guest runs ({@link #none}). Shared by the VM test and {@code kvmdp bench}.
+ * before the guest runs (Mechanism.NONE). Shared by the VM test and {@code kvmdp bench}.
  */
 public final class PostcopyTouchRun {
     /**
@@ -51,7 +50,7 @@ public final class PostcopyTouchRun {
     /**
      * The outcome: the guest's own result, the engine's report (checksums already verified),
      * pages installed other than once, the fault events the driver served, and the pages
-     * copied in before the guest ran (all of them for {@link #none}, else 0).
+     * copied in before the guest ran (all of them for Mechanism.NONE, else 0).
      */
     public record Result(TouchPages.Result guest, MigrationReport report, long notInstalledOnce,
             long faultEvents, long prefilledPages) {
@@ -87,71 +86,27 @@ public final class PostcopyTouchRun {
         return image.order(ByteOrder.BIG_ENDIAN);
     }
 
-    /** KVM demand paging; {@code region} must not have been run yet. */
-    public static Result kvm(GuestVm guest, MemoryRegion region, PageSource source, Params params) {
-        DemandPaging dp = DemandPaging.of(guest.vm());
-        if (!dp.isSupported()) {
-            throw new IllegalStateException("this kernel has no KVM_CAP_DEMAND_PAGING");
-        }
-        KvmDemandPagingInstaller installer = new KvmDemandPagingInstaller(region, dp);
-        try (PostcopyDestination destination = destination(source, installer, params);
-                KvmDemandPagingDriver driver = new KvmDemandPagingDriver(dp, region, destination)) {
-            TouchPages.Result result = runGuest(guest, region, destination, params,
-                    driver.faultHandler());
-            MigrationReport report = driver.awaitCompletion(params.completionTimeout());
-            driver.readerFailure().ifPresent(e -> {
-                throw new IllegalStateException("notification-fd reader failed", e);
-            });
-            return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
-                    driver.faultEvents(), 0);
-        }
-    }
-
-    /** userfaultfd MISSING; {@code region}'s memory must never have been touched. */
-    public static Result uffdMissing(GuestVm guest, MemoryRegion region, PageSource source,
-            Params params) {
-        try (Userfaultfd uffd = Userfaultfd.open(UffdMissingDriver.featuresFor(region));
-                UffdInstaller installer = new UffdInstaller(region, uffd);
-                PostcopyDestination destination = destination(source, installer, params);
-                UffdMissingDriver driver = new UffdMissingDriver(uffd, region, installer,
-                        destination)) {
-            TouchPages.Result result = runGuest(guest, region, destination, params,
-                    (vcpu, fault) -> {
-                        throw new IllegalStateException("memory fault without KVM demand"
-                                + " paging: " + fault);
-                    });
-            MigrationReport report = driver.awaitCompletion(params.completionTimeout());
-            driver.handlerFailure().ifPresent(e -> {
-                throw new IllegalStateException("userfaultfd handler failed", e);
-            });
-            return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
-                    driver.faultEvents(), 0);
-        }
-    }
-
     /**
-     * userfaultfd MINOR; {@code region} must be shared memory (shmem or hugetlb) that was
-     * never touched.
+     * Runs the guest over {@code region} with {@code mechanism}; {@code region}'s memory must
+     * never have been touched (MINOR needs shmem or hugetlb).
      */
-    public static Result uffdMinor(GuestVm guest, MemoryRegion region, PageSource source,
-            Params params) {
-        long features = UffdMinorDriver.featuresFor(region);
-        try (Userfaultfd uffd = Userfaultfd.open(features);
-                UffdMinorInstaller installer = new UffdMinorInstaller(region, uffd);
-                PostcopyDestination destination = destination(source, installer, params);
-                UffdMinorDriver driver = new UffdMinorDriver(uffd, region, installer,
-                        destination)) {
+    public static Result run(Mechanism mechanism, GuestVm guest, MemoryRegion region,
+            PageSource source, Params params) {
+        if (mechanism == Mechanism.NONE) {
+            return none(guest, region, source, params);
+        }
+        try (FaultPath path = FaultPaths.open(mechanism, guest, region);
+                PostcopyDestination destination = destination(source, path.installer(), params)) {
+            path.attach(destination);
             TouchPages.Result result = runGuest(guest, region, destination, params,
-                    (vcpu, fault) -> {
-                        throw new IllegalStateException("memory fault without KVM demand"
-                                + " paging: " + fault);
-                    });
-            MigrationReport report = driver.awaitCompletion(params.completionTimeout());
-            driver.handlerFailure().ifPresent(e -> {
-                throw new IllegalStateException("userfaultfd handler failed", e);
+                    path.faultHandler());
+            MigrationReport report = path.awaitCompletion(params.completionTimeout());
+            path.failure().ifPresent(e -> {
+                throw new IllegalStateException(mechanism.label() + ": the fault-handling thread"
+                        + " failed", e);
             });
-            return new Result(result, report, installer.pagesNotInstalledExactlyOnce(),
-                    driver.faultEvents(), 0);
+            return new Result(result, report, path.pagesNotInstalledExactlyOnce(),
+                    path.faultEvents(), 0);
         }
     }
 
@@ -162,7 +117,7 @@ public final class PostcopyTouchRun {
      * its elapsed time is the copy's; the pages are checked against the source's checksums
      * after the guest ran, as the engine does.
      */
-    public static Result none(GuestVm guest, MemoryRegion region, PageSource source,
+    static Result none(GuestVm guest, MemoryRegion region, PageSource source,
             Params params) {
         long pages = Pages.count(region.size());
         if (source.pageCount() != pages) {

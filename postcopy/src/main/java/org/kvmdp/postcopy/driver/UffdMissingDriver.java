@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.kvmdp.postcopy.driver;
 
-import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import org.kvmdp.guest.MemoryRegion;
-import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.uffd.RegisterMode;
 import org.kvmdp.uffd.UffdFeatures;
@@ -23,10 +20,7 @@ import org.kvmdp.uffd.Userfaultfd;
  * {@link #featuresFor} and install with a {@link UffdInstaller} over the same region and fd.
  * If the handler fails it closes the userfaultfd, so the vCPUs' faults fail instead of hanging.
  */
-public final class UffdMissingDriver implements UffdDriver {
-    private final PostcopyDestination destination;
-    private final UffdFaultLoop loop;
-
+public final class UffdMissingDriver extends UffdDriver {
     /** The userfaultfd features a MISSING driver needs for {@code region}'s backing. */
     public static long featuresFor(MemoryRegion region) {
         return region.memory().backing().isHugetlb() ? UffdFeatures.MISSING_HUGETLBFS : 0;
@@ -34,37 +28,8 @@ public final class UffdMissingDriver implements UffdDriver {
 
     public UffdMissingDriver(Userfaultfd uffd, MemoryRegion region, UffdInstaller installer,
             PostcopyDestination destination) {
-        this.destination = Objects.requireNonNull(destination, "destination");
-        this.loop = new UffdFaultLoop(uffd, region, RegisterMode.MISSING, installer.pagesPerUnit(),
-                installer.unitBytes(), destination, "kvmdp-uffd-handler");
-    }
-
-    /** Page-fault events read so far. */
-    @Override
-    public long faultEvents() {
-        return loop.faultEvents();
-    }
-
-    /** The handler thread's failure, if it failed. */
-    @Override
-    public Optional<Throwable> handlerFailure() {
-        return loop.failure();
-    }
-
-    /**
-     * Waits for the destination to have every page (and checks them), then stops the handler
-     * and unregisters the region.
-     */
-    @Override
-    public MigrationReport awaitCompletion(Duration timeout) {
-        MigrationReport report = destination.awaitCompletion(timeout);
-        close();
-        return report;
-    }
-
-    /** Stops the handler thread and unregisters the region; idempotent. */
-    @Override
-    public void close() {
-        loop.close();
+        super(Objects.requireNonNull(destination, "destination"), new UffdFaultLoop(uffd,
+                region, RegisterMode.MISSING, installer.pagesPerUnit(), installer.unitBytes(),
+                destination, "kvmdp-uffd-handler"));
     }
 }

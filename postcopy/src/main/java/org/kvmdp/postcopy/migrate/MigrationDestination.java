@@ -20,6 +20,8 @@ import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
 import org.kvmdp.postcopy.SweepStarter;
+import org.kvmdp.postcopy.driver.FaultPath;
+import org.kvmdp.postcopy.driver.FaultPaths;
 import org.kvmdp.postcopy.tcp.TcpOptions;
 import org.kvmdp.postcopy.tcp.TcpPageSource;
 

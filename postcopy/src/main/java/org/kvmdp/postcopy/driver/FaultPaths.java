@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.kvmdp.postcopy.migrate;
+package org.kvmdp.postcopy.driver;
 
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.postcopy.Mechanism;
 
 /** Picks the {@link FaultPath} for a mechanism. */
-final class FaultPaths {
+public final class FaultPaths {
     private FaultPaths() {}
 
-    static FaultPath open(Mechanism mechanism, GuestVm guest, MemoryRegion region) {
+    /**
+     * Opens the path for {@code mechanism} over {@code region}, whose memory no vCPU may have
+     * touched yet; {@link IllegalStateException} if this kernel lacks what it needs.
+     */
+    public static FaultPath open(Mechanism mechanism, GuestVm guest, MemoryRegion region) {
         switch (mechanism) {
             case KVM:
                 return new KvmFaultPath(guest.vm(), region);

@@ -1,19 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.kvmdp.postcopy.migrate;
+package org.kvmdp.postcopy.driver;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PostcopyDestination;
-import org.kvmdp.postcopy.driver.UffdDriver;
-import org.kvmdp.postcopy.driver.UffdInstaller;
-import org.kvmdp.postcopy.driver.UffdMinorDriver;
-import org.kvmdp.postcopy.driver.UffdMinorInstaller;
-import org.kvmdp.postcopy.driver.UffdMissingDriver;
 import org.kvmdp.uffd.Userfaultfd;
 
 /**
@@ -24,14 +20,16 @@ final class UffdFaultPath implements FaultPath {
     private final Userfaultfd uffd;
     private final PageInstaller installer;
     private final AutoCloseable installerResources;
+    private final LongSupplier notInstalledOnce;
     private final Function<PostcopyDestination, UffdDriver> arm;
     private UffdDriver driver;
 
     private <I extends PageInstaller & AutoCloseable> UffdFaultPath(Userfaultfd uffd, I installer,
-            Function<PostcopyDestination, UffdDriver> arm) {
+            LongSupplier notInstalledOnce, Function<PostcopyDestination, UffdDriver> arm) {
         this.uffd = uffd;
         this.installer = installer;
         this.installerResources = installer;
+        this.notInstalledOnce = notInstalledOnce;
         this.arm = arm;
     }
 
@@ -39,7 +37,7 @@ final class UffdFaultPath implements FaultPath {
         Userfaultfd uffd = Userfaultfd.open(UffdMissingDriver.featuresFor(region));
         try {
             UffdInstaller installer = new UffdInstaller(region, uffd);
-            return new UffdFaultPath(uffd, installer,
+            return new UffdFaultPath(uffd, installer, installer::pagesNotInstalledExactlyOnce,
                     d -> new UffdMissingDriver(uffd, region, installer, d));
         } catch (RuntimeException e) {
             uffd.close();
@@ -51,7 +49,7 @@ final class UffdFaultPath implements FaultPath {
         Userfaultfd uffd = Userfaultfd.open(UffdMinorDriver.featuresFor(region));
         try {
             UffdMinorInstaller installer = new UffdMinorInstaller(region, uffd);
-            return new UffdFaultPath(uffd, installer,
+            return new UffdFaultPath(uffd, installer, installer::pagesNotInstalledExactlyOnce,
                     d -> new UffdMinorDriver(uffd, region, installer, d));
         } catch (RuntimeException e) {
             uffd.close();
@@ -89,6 +87,11 @@ final class UffdFaultPath implements FaultPath {
     @Override
     public long internalEvents() {
         return 0; // userfaultfd cannot tell KVM's own accesses from the guest's
+    }
+
+    @Override
+    public long pagesNotInstalledExactlyOnce() {
+        return notInstalledOnce.getAsLong();
     }
 
     @Override

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.kvmdp.postcopy.migrate;
+package org.kvmdp.postcopy.driver;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -10,8 +10,6 @@ import org.kvmdp.kvm.Vm;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PostcopyDestination;
-import org.kvmdp.postcopy.driver.KvmDemandPagingDriver;
-import org.kvmdp.postcopy.driver.KvmDemandPagingInstaller;
 
 /** KVM demand paging: memory-fault exits and notification-fd events, KVM_MARK_PRESENT. */
 final class KvmFaultPath implements FaultPath {
@@ -24,7 +22,7 @@ final class KvmFaultPath implements FaultPath {
         this.dp = DemandPaging.of(vm);
         if (!dp.isSupported()) {
             throw new IllegalStateException("this kernel has no KVM_CAP_DEMAND_PAGING: boot the"
-                    + " patched kernel or pick --mechanism uffd-missing");
+                    + " patched kernel or pick a userfaultfd mechanism");
         }
         this.region = region;
         this.installer = new KvmDemandPagingInstaller(region, dp);
@@ -58,6 +56,11 @@ final class KvmFaultPath implements FaultPath {
     @Override
     public long internalEvents() {
         return driver == null ? 0 : driver.notificationEvents();
+    }
+
+    @Override
+    public long pagesNotInstalledExactlyOnce() {
+        return installer.pagesNotInstalledExactlyOnce();
     }
 
     @Override

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.kvmdp.postcopy.migrate;
+package org.kvmdp.postcopy.driver;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -11,9 +11,10 @@ import org.kvmdp.postcopy.PostcopyDestination;
 /**
  * One demand-paging mechanism as the migrate destination uses it: an installer for the
  * engine, then {@link #attach} (before any vCPU runs) arms the fault path for the whole
- * region. Implementations wrap the drivers in org.kvmdp.postcopy.driver.
+ * region. Get one from {@link FaultPaths#open}; used by kvmdp bench ({@link PostcopyTouchRun})
+ * and kvmdp migrate.
  */
-interface FaultPath extends AutoCloseable {
+public interface FaultPath extends AutoCloseable {
     PageInstaller installer();
 
     /** Arms the path: from now on a guest access to a missing page reaches {@code destination}. */
@@ -30,6 +31,9 @@ interface FaultPath extends AutoCloseable {
 
     /** Events that came from KVM-internal accesses (notification fd), where told apart. */
     long internalEvents();
+
+    /** Pages the installer installed other than exactly once (0 in a correct run). */
+    long pagesNotInstalledExactlyOnce();
 
     /** The path's own thread's failure, if it failed. */
     Optional<Throwable> failure();

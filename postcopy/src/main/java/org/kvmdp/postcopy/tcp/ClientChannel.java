@@ -189,6 +189,8 @@ final class ClientChannel implements AutoCloseable {
         } catch (EOFException e) {
             fail(new PageSourceException("page server closed the " + name + " with "
                     + pending.size() + " requests outstanding"));
+        } catch (ProtocolException e) {
+            fail(new PageSourceException("page server on the " + name + ": " + e.getMessage(), e));
         } catch (PageSourceException e) {
             fail(e);
         } catch (IOException e) {

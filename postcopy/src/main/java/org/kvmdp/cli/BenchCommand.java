@@ -17,8 +17,8 @@ import org.kvmdp.guest.TouchPages;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.Pages;
+import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
-import org.kvmdp.postcopy.SweepStarter;
 import org.kvmdp.postcopy.driver.PostcopyTouchRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -174,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
             PostcopyTouchRun.Params params = new PostcopyTouchRun.Params(
                     new TouchPages.Params(vcpus, access == AccessPattern.WRITE, Pages.SIZE, SEED, 0,
                             RUN_TIMEOUT), PostcopyOptions.defaults().withPageTimeout(PAGE_TIMEOUT),
-                    sweepAfterDemand < 0 ? SweepStarter.NEVER : sweepAfterDemand, RUN_TIMEOUT);
+                    sweepAfterDemand < 0 ? PostcopyDestination.SWEEP_NEVER : sweepAfterDemand, RUN_TIMEOUT);
             try (BenchSource pages = BenchSource.open(source,
                     PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image)) {
                 PostcopyTouchRun.Result r = PostcopyTouchRun.run(m, guest, region,

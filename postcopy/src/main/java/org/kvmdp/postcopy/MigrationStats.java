@@ -49,6 +49,10 @@ final class MigrationStats {
         bytesTransferred.add(run.bytes());
     }
 
+    long pagesDemandFetched() {
+        return pagesDemandFetched.sum();
+    }
+
     void alreadyPresent(int pages) {
         alreadyPresent.add(pages);
     }

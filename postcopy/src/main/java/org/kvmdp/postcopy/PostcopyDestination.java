@@ -43,6 +43,8 @@ public final class PostcopyDestination implements AutoCloseable {
     private final BackgroundSweep sweep;
     private final AtomicReference<MigrationFailedException> failure = new AtomicReference<>();
     private PageChecksums sourceChecksums; // guarded by this; fetched once, when first needed
+    /** Demand-fetched pages after which the sweep starts; 0 while nothing is armed. */
+    private volatile long sweepAfterDemand;
     private Thread sweepThread;
     private ScheduledExecutorService progressTimer;
 
@@ -67,6 +69,39 @@ public final class PostcopyDestination implements AutoCloseable {
             // Now, on the caller's thread: installs run on a remote source's reader threads,
             // which must not block waiting for an answer that one of them has to read.
             sourceChecksums();
+        }
+    }
+
+    /** For {@link #startAfterDemand}: every page is demand-fetched, the sweep never runs. */
+    public static final long SWEEP_NEVER = Long.MAX_VALUE;
+
+    /**
+     * Starts the sweep at once if {@code pages} is 0, else once that many pages were
+     * demand-fetched (checked as each demand fetch lands: no thread polls), never for
+     * {@link #SWEEP_NEVER}. A benchmark or a test holds the sweep back so that the guest's
+     * first accesses find their pages missing however the threads are scheduled.
+     */
+    public void startAfterDemand(long pages) {
+        if (pages < 0) {
+            throw new IllegalArgumentException("pages must be >= 0, got " + pages);
+        }
+        if (pages == 0) {
+            start();
+        } else if (pages != SWEEP_NEVER) {
+            sweepAfterDemand = pages;
+            startSweepIfDemandReached();
+        }
+    }
+
+    private void startSweepIfDemandReached() {
+        long threshold = sweepAfterDemand;
+        if (threshold == 0 || stats.pagesDemandFetched() < threshold) {
+            return;
+        }
+        synchronized (this) {
+            if (sweepThread == null && failure.get() == null) {
+                start();
+            }
         }
     }
 
@@ -266,6 +301,9 @@ public final class PostcopyDestination implements AutoCloseable {
         if (duplicates > 0) {
             throw new IllegalStateException(duplicates + " pages of " + run
                     + " were installed twice (tracker bug)");
+        }
+        if (urgency == Urgency.DEMAND) {
+            startSweepIfDemandReached();
         }
     }
 

@@ -79,6 +79,41 @@ class PostcopyDestinationTest {
     }
 
     @Test
+    void theSweepWaitsForTheDemandItWasToldTo() {
+        BufferInstaller installer = new BufferInstaller(IMAGE.length);
+        try (PageSource source = MemoryPageSource.copyOf(IMAGE);
+                PostcopyDestination destination = new PostcopyDestination(source,
+                        new PageTracker(PAGES), installer, PostcopyOptions.defaults(), null)) {
+            destination.startAfterDemand(3);
+            destination.awaitPage(10, "vcpu-0");
+            destination.awaitPage(20, "vcpu-0");
+            // Two of three: no sweep thread exists yet, so nothing can have been swept.
+            assertThat(destination.report().pagesSwept()).isZero();
+            destination.awaitPage(30, "vcpu-0");
+            MigrationReport report = destination.awaitCompletion(Duration.ofSeconds(30));
+            assertThat(report.pagesDemandFetched()).isEqualTo(3);
+            assertThat(report.pagesSwept()).isEqualTo(PAGES - 3);
+        }
+    }
+
+    @Test
+    void withTheSweepNeverStartedEveryPageComesOnDemand() {
+        BufferInstaller installer = new BufferInstaller(IMAGE.length);
+        try (PageSource source = MemoryPageSource.copyOf(IMAGE);
+                PostcopyDestination destination = new PostcopyDestination(source,
+                        new PageTracker(PAGES), installer, PostcopyOptions.defaults(), null)) {
+            destination.startAfterDemand(PostcopyDestination.SWEEP_NEVER);
+            for (long p = PAGES - 1; p >= 0; p--) {
+                destination.awaitPage(p, "vcpu-0");
+            }
+            MigrationReport report = destination.awaitCompletion(Duration.ofSeconds(30));
+            assertThat(report.pagesDemandFetched()).isEqualTo(PAGES);
+            assertThat(report.pagesSwept()).isZero();
+            assertThat(installer.pagesNotInstalledOnce()).isZero();
+        }
+    }
+
+    @Test
     void checksumOnInstallStopsACorruptedPageBeforeTheGuestCanSeeIt() {
         BufferInstaller installer = new BufferInstaller(IMAGE.length);
         PostcopyOptions options = PostcopyOptions.defaults().withChecksumOnInstall(true);

@@ -22,7 +22,6 @@ import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
-import org.kvmdp.postcopy.SweepStarter;
 
 /**
  * One post-copy migration of a touch_pages guest: the region's pages come from a
@@ -33,7 +32,7 @@ import org.kvmdp.postcopy.SweepStarter;
 public final class PostcopyTouchRun {
     /**
      * What to run; the sweep starts once {@code demandBeforeSweep} pages were demand-fetched
-     * ({@link SweepStarter#NEVER}: every page is demand-fetched).
+     * ({@link PostcopyDestination#SWEEP_NEVER}: every page is demand-fetched).
      */
     public record Params(TouchPages.Params touch, PostcopyOptions options,
             long demandBeforeSweep, Duration completionTimeout) {
@@ -143,8 +142,7 @@ public final class PostcopyTouchRun {
 
     private static TouchPages.Result runGuest(GuestVm guest, MemoryRegion region,
             PostcopyDestination destination, Params params, TouchPages.MemoryFaultHandler faults) {
-        SweepStarter.startAfterDemand(destination, params.demandBeforeSweep(),
-                params.touch().timeout());
+        destination.startAfterDemand(params.demandBeforeSweep());
         return TouchPages.run(guest, region, params.touch(), faults);
     }
 }

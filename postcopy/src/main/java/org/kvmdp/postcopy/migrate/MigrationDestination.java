@@ -19,7 +19,6 @@ import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
-import org.kvmdp.postcopy.SweepStarter;
 import org.kvmdp.postcopy.driver.FaultPath;
 import org.kvmdp.postcopy.driver.FaultPaths;
 import org.kvmdp.postcopy.tcp.TcpOptions;
@@ -102,8 +101,7 @@ public final class MigrationDestination {
                             })) {
                 path.attach(destination);
                 stopVcpusOnFailure(tracker, guest, path);
-                SweepStarter.startAfterDemand(destination, params.sweepAfterDemand(),
-                        params.timeout());
+                destination.startAfterDemand(params.sweepAfterDemand());
                 progress.resumed();
                 MigrateWorkload.Result result;
                 try {

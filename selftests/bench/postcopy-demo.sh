@@ -4,8 +4,9 @@
 # postcopy-demo.sh MEMORY_PER_VCPU : run inside the test VM as root (run-demo.sh
 # does). Two parts:
 #   1. kvmdp bench --mechanism all (KVM demand paging, userfaultfd MISSING,
-#      userfaultfd MINOR and the no-demand-paging baseline, each on a fresh VM)
-#      on shmem and hugetlb 2 MiB with 1 and 2 vCPUs; CSV files land in
+#      userfaultfd MINOR and the no-demand-paging baseline, each on a fresh VM;
+#      MINOR only on shared memory) on anonymous, shmem and hugetlb 2 MiB
+#      memory with 1 and 2 vCPUs; CSV files land in
 #      $KVMDP_OUT (the host's results directory) for plot-postcopy.py;
 #   2. kvmdp migrate of a running guest between two network namespaces joined
 #      by a veth pair, once per mechanism: source and destination are separate
@@ -17,7 +18,7 @@ out=${KVMDP_OUT:-/tmp}
 kvmdp=$root/scripts/kvmdp
 say() { printf '\n== %s\n' "$*"; }
 
-for backing in shmem hugetlb2m; do
+for backing in anonymous shmem hugetlb2m; do
 	for vcpus in 1 2; do
 		say "kvmdp bench --mechanism all --backing $backing --vcpus $vcpus --memory $memory"
 		"$kvmdp" bench --mechanism all --backing "$backing" --vcpus "$vcpus" \

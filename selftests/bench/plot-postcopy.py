@@ -43,7 +43,7 @@ def plot(rows, png):
     configs = []
     rate = {}
     for r in rows:
-        config = f"{r['backing']}, {r['vcpus']} vCPU"
+        config = f"{r['backing']} x{r['vcpus']}"
         if config not in configs:
             configs.append(config)
         rate[(config, r["mechanism"])] = float(r["pages_per_second"])
@@ -52,10 +52,11 @@ def plot(rows, png):
         for c in configs:
             dat.write(f'"{c}" ' + " ".join(str(rate.get((c, m), 0)) for m in MECHANISMS) + "\n")
     script = f"""
-set terminal pngcairo size 900,500 noenhanced
+set terminal pngcairo size 1100,500 noenhanced
 set output '{png}'
 set title 'kvmdp bench: guest first-touch rate with every page fetched on demand (TCG guest)'
 set ylabel 'pages/s'
+set xlabel 'backing x vCPUs'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

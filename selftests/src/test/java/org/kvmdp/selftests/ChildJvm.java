@@ -106,6 +106,10 @@ final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** SIGKILL. */
     void kill() {
         process.destroyForcibly();

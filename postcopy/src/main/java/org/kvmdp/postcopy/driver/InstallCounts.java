@@ -3,7 +3,10 @@ package org.kvmdp.postcopy.driver;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
-/** How many times each page was installed: a test's check that the engine installs once. */
+/**
+ * The pages of an installer's region and how many times each was installed: the bounds every
+ * installer checks, and a test's check that the engine installs each page once.
+ */
 final class InstallCounts {
     private final AtomicIntegerArray counts;
 
@@ -14,12 +17,21 @@ final class InstallCounts {
         counts = new AtomicIntegerArray((int) pages);
     }
 
-    void installed(long page) {
-        counts.incrementAndGet((int) page);
+    /** Pages in the region. */
+    long pages() {
+        return counts.length();
     }
 
-    int of(long page) {
-        return counts.get((int) page);
+    /** {@link IndexOutOfBoundsException} unless {@code page} is in the region. */
+    void checkPage(long page) {
+        if (page < 0 || page >= counts.length()) {
+            throw new IndexOutOfBoundsException("page " + page + " outside " + counts.length()
+                    + " pages");
+        }
+    }
+
+    void installed(long page) {
+        counts.incrementAndGet((int) page);
     }
 
     /** Pages installed a number of times other than once. */

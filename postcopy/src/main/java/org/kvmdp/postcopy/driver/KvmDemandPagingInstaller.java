@@ -23,23 +23,12 @@ import org.kvmdp.postcopy.Pages;
 public final class KvmDemandPagingInstaller implements PageInstaller {
     private final MemoryRegion region;
     private final DemandPaging dp;
-    private final long pages;
     private final InstallCounts installs;
 
     public KvmDemandPagingInstaller(MemoryRegion region, DemandPaging dp) {
         this.region = Objects.requireNonNull(region, "region");
         this.dp = Objects.requireNonNull(dp, "dp");
-        this.pages = Pages.count(region.size());
-        this.installs = new InstallCounts(pages);
-    }
-
-    public long pageCount() {
-        return pages;
-    }
-
-    /** How many times {@code page} was installed (1 after a correct migration). */
-    public int installCount(long page) {
-        return installs.of(page);
+        this.installs = new InstallCounts(Pages.count(region.size()));
     }
 
     /** Pages installed other than exactly once (0 after a correct migration). */
@@ -49,14 +38,14 @@ public final class KvmDemandPagingInstaller implements PageInstaller {
 
     @Override
     public void install(long page, ByteBuffer bytes) {
-        checkPage(page);
+        installs.checkPage(page);
         copyIn(bytes, region.memory().at(Pages.offset(page), Pages.SIZE));
         installs.installed(page);
     }
 
     @Override
     public int publish(PageRun run) {
-        run.checkWithin(pages);
+        run.checkWithin(installs.pages());
         long gpa = region.gpa() + Pages.offset(run.first());
         if (run.count() == 1) {
             dp.markPresent(gpa, Pages.SIZE);
@@ -70,14 +59,8 @@ public final class KvmDemandPagingInstaller implements PageInstaller {
 
     @Override
     public void readBack(long page, ByteBuffer into) {
-        checkPage(page);
+        installs.checkPage(page);
         into.put(region.memory().read(Pages.offset(page), Pages.SIZE));
-    }
-
-    private void checkPage(long page) {
-        if (page < 0 || page >= pages) {
-            throw new IndexOutOfBoundsException("page " + page + " outside " + pages + " pages");
-        }
     }
 
     /** Copies the {@link Pages#SIZE} bytes between {@code bytes}' position and limit. */

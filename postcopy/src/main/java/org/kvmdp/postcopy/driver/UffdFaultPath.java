@@ -4,7 +4,6 @@ package org.kvmdp.postcopy.driver;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.postcopy.MigrationReport;
@@ -18,18 +17,14 @@ import org.kvmdp.uffd.Userfaultfd;
  */
 final class UffdFaultPath implements FaultPath {
     private final Userfaultfd uffd;
-    private final PageInstaller installer;
-    private final AutoCloseable installerResources;
-    private final LongSupplier notInstalledOnce;
+    private final UffdPageInstaller installer;
     private final Function<PostcopyDestination, UffdDriver> arm;
     private UffdDriver driver;
 
-    private <I extends PageInstaller & AutoCloseable> UffdFaultPath(Userfaultfd uffd, I installer,
-            LongSupplier notInstalledOnce, Function<PostcopyDestination, UffdDriver> arm) {
+    private UffdFaultPath(Userfaultfd uffd, UffdPageInstaller installer,
+            Function<PostcopyDestination, UffdDriver> arm) {
         this.uffd = uffd;
         this.installer = installer;
-        this.installerResources = installer;
-        this.notInstalledOnce = notInstalledOnce;
         this.arm = arm;
     }
 
@@ -37,7 +32,7 @@ final class UffdFaultPath implements FaultPath {
         Userfaultfd uffd = Userfaultfd.open(UffdMissingDriver.featuresFor(region));
         try {
             UffdInstaller installer = new UffdInstaller(region, uffd);
-            return new UffdFaultPath(uffd, installer, installer::pagesNotInstalledExactlyOnce,
+            return new UffdFaultPath(uffd, installer,
                     d -> new UffdMissingDriver(uffd, region, installer, d));
         } catch (RuntimeException e) {
             uffd.close();
@@ -49,7 +44,7 @@ final class UffdFaultPath implements FaultPath {
         Userfaultfd uffd = Userfaultfd.open(UffdMinorDriver.featuresFor(region));
         try {
             UffdMinorInstaller installer = new UffdMinorInstaller(region, uffd);
-            return new UffdFaultPath(uffd, installer, installer::pagesNotInstalledExactlyOnce,
+            return new UffdFaultPath(uffd, installer,
                     d -> new UffdMinorDriver(uffd, region, installer, d));
         } catch (RuntimeException e) {
             uffd.close();
@@ -91,7 +86,7 @@ final class UffdFaultPath implements FaultPath {
 
     @Override
     public long pagesNotInstalledExactlyOnce() {
-        return notInstalledOnce.getAsLong();
+        return installer.pagesNotInstalledExactlyOnce();
     }
 
     @Override
@@ -105,9 +100,7 @@ final class UffdFaultPath implements FaultPath {
             if (driver != null) {
                 driver.close();
             }
-            installerResources.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing the userfaultfd installer failed", e);
+            installer.close();
         } finally {
             uffd.close(); // wakes every faulting thread; they retry on plain memory
         }

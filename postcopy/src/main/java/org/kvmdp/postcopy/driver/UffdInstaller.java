@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.nativeio.Errno;
 import org.kvmdp.nativeio.NativeMemory;
-import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PageRun;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.uffd.Userfaultfd;
@@ -26,12 +25,11 @@ import org.kvmdp.uffd.Userfaultfd;
  * installed and the run that completes the huge page copies it. A requester of any page of a
  * huge page must therefore wait for all of its pages ({@link #pagesPerUnit}).
  */
-public final class UffdInstaller implements PageInstaller, AutoCloseable {
+public final class UffdInstaller implements UffdPageInstaller {
     private final MemoryRegion region;
     private final Userfaultfd uffd;
     private final long unit;
     private final int pagesPerUnit;
-    private final long pages;
     private final InstallCounts installs;
     private final ConcurrentHashMap<Long, Staging> staging = new ConcurrentHashMap<>();
     /** 1 once a unit has been copied in; only then may {@link #readBack} read it. */
@@ -55,8 +53,7 @@ public final class UffdInstaller implements PageInstaller, AutoCloseable {
                     + unit + " does not split into " + Pages.SIZE + "-byte pages");
         }
         this.pagesPerUnit = (int) (unit / Pages.SIZE);
-        this.pages = Pages.count(region.size());
-        this.installs = new InstallCounts(pages);
+        this.installs = new InstallCounts(Pages.count(region.size()));
         this.placed = new AtomicIntegerArray((int) (region.size() / unit));
     }
 
@@ -70,21 +67,13 @@ public final class UffdInstaller implements PageInstaller, AutoCloseable {
         return unit;
     }
 
-    public long pageCount() {
-        return pages;
-    }
-
-    public int installCount(long page) {
-        return installs.of(page);
-    }
-
     public long pagesNotInstalledExactlyOnce() {
         return installs.notExactlyOnce();
     }
 
     @Override
     public void install(long page, ByteBuffer bytes) {
-        checkPage(page);
+        installs.checkPage(page);
         Staging s = staging.computeIfAbsent(page / pagesPerUnit, u -> new Staging(unit));
         KvmDemandPagingInstaller.copyIn(bytes, s.address + (page % pagesPerUnit) * Pages.SIZE);
         installs.installed(page);
@@ -92,7 +81,7 @@ public final class UffdInstaller implements PageInstaller, AutoCloseable {
 
     @Override
     public int publish(PageRun run) {
-        run.checkWithin(pages);
+        run.checkWithin(installs.pages());
         int alreadyPresent = 0;
         long page = run.first();
         while (page < run.end()) {
@@ -145,7 +134,7 @@ public final class UffdInstaller implements PageInstaller, AutoCloseable {
 
     @Override
     public void readBack(long page, ByteBuffer into) {
-        checkPage(page);
+        installs.checkPage(page);
         if (placed.get((int) (page / pagesPerUnit)) == 0) {
             // Reading a missing page of the registered range from Java would block this JVM
             // thread on a userfault that no one may ever resolve.
@@ -162,11 +151,5 @@ public final class UffdInstaller implements PageInstaller, AutoCloseable {
                 NativeMemory.free(s.address);
             }
         });
-    }
-
-    private void checkPage(long page) {
-        if (page < 0 || page >= pages) {
-            throw new IndexOutOfBoundsException("page " + page + " outside " + pages + " pages");
-        }
     }
 }

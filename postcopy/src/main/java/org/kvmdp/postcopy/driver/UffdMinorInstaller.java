@@ -11,7 +11,6 @@ import org.kvmdp.nativeio.Mman;
 import org.kvmdp.nativeio.NativeMem;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.nativeio.SyscallException;
-import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PageRun;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.uffd.Userfaultfd;
@@ -33,12 +32,11 @@ import org.kvmdp.uffd.Userfaultfd;
  * completes it. A requester of any page of a huge page must therefore wait for all of its
  * pages ({@link #pagesPerUnit}).
  */
-public final class UffdMinorInstaller implements PageInstaller, AutoCloseable {
+public final class UffdMinorInstaller implements UffdPageInstaller {
     private final MemoryRegion region;
     private final Userfaultfd uffd;
     private final long unit;
     private final int pagesPerUnit;
-    private final long pages;
     private final long alias;
     private final InstallCounts installs;
     /** Engine pages of each unit written into the alias so far. */
@@ -59,8 +57,7 @@ public final class UffdMinorInstaller implements PageInstaller, AutoCloseable {
                     + unit + " does not split into " + Pages.SIZE + "-byte pages");
         }
         this.pagesPerUnit = (int) (unit / Pages.SIZE);
-        this.pages = Pages.count(region.size());
-        this.installs = new InstallCounts(pages);
+        this.installs = new InstallCounts(Pages.count(region.size()));
         this.filled = new AtomicIntegerArray((int) (region.size() / unit));
         int memfd = region.memory().memfd();
         int rc = NativeMem.fallocate(memfd, 0, 0, region.size());
@@ -82,28 +79,20 @@ public final class UffdMinorInstaller implements PageInstaller, AutoCloseable {
         return unit;
     }
 
-    public long pageCount() {
-        return pages;
-    }
-
-    public int installCount(long page) {
-        return installs.of(page);
-    }
-
     public long pagesNotInstalledExactlyOnce() {
         return installs.notExactlyOnce();
     }
 
     @Override
     public void install(long page, ByteBuffer bytes) {
-        checkPage(page);
+        installs.checkPage(page);
         KvmDemandPagingInstaller.copyIn(bytes, aliasAddress(page));
         installs.installed(page);
     }
 
     @Override
     public int publish(PageRun run) {
-        run.checkWithin(pages);
+        run.checkWithin(installs.pages());
         if (pagesPerUnit == 1) {
             return mapInto(run.first(), run.count()) ? 0 : run.count();
         }
@@ -146,7 +135,7 @@ public final class UffdMinorInstaller implements PageInstaller, AutoCloseable {
 
     @Override
     public void readBack(long page, ByteBuffer into) {
-        checkPage(page);
+        installs.checkPage(page);
         into.put(NativeMemory.toArray(aliasAddress(page), Pages.SIZE));
     }
 
@@ -164,11 +153,5 @@ public final class UffdMinorInstaller implements PageInstaller, AutoCloseable {
             throw new IllegalStateException("installer is closed");
         }
         return alias + Pages.offset(page);
-    }
-
-    private void checkPage(long page) {
-        if (page < 0 || page >= pages) {
-            throw new IndexOutOfBoundsException("page " + page + " outside " + pages + " pages");
-        }
     }
 }

@@ -3,6 +3,7 @@ package org.kvmdp.postcopy.migrate;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -85,7 +86,8 @@ public final class MigrationSource {
                     registers.get(0).get(Register.RIP));
             snapshot = region.memory().read(0, Math.toIntExact(total));
         }
-        PageSource image = MemoryPageSource.copyOf(snapshot);
+        // The snapshot is this method's alone: serve it as it is rather than copy it again.
+        PageSource image = MemoryPageSource.wrap(ByteBuffer.wrap(snapshot));
         if (params.stallAfterPages() >= 0) {
             image = new StallingPageSource(image, params.stallAfterPages());
         }

@@ -26,10 +26,11 @@ apt_install() {
 }
 
 # install_project_deps : what the Java build, the VM runs and the result
-# summary need on a fresh Debian 12 machine (the kernel build installs its own).
+# summary need on a fresh Debian 12 machine (the kernel build installs its own);
+# iproute2 for the migrate tests' network namespaces.
 install_project_deps() {
 	apt_install openjdk-17-jdk-headless maven cmake gcc make binutils python3 bc \
-		qemu-system-x86
+		qemu-system-x86 iproute2
 }
 
 # build_dir FLAVOUR : where the kernel of that flavour is built (make O=).

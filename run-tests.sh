@@ -9,7 +9,8 @@
 #   2. builds the patched 6.12 kernel (selftests/vm/build-kernel.sh)
 #   3. the JUnit suite inside the QEMU test VM, as root, on that kernel, then
 #      its demand-paging classes again with shadow paging (kvm_amd.npt=0)
-#   4. the kernel's KVM selftests in the VM, with TDP and with shadow paging
+#   4. the kernel's KVM selftests in the VM, with TDP and with shadow paging, and
+#      the series' race tests under multi-threaded emulation (race.list)
 #   5. the JUnit suite and the kernel selftests again on the debug kernel
 #      (KASAN, lockdep, kmemleak), unless --no-debug
 # A kernel splat, crash or timeout of any VM run is a failed test.
@@ -87,12 +88,16 @@ step kernel-build selftests/vm/build-kernel.sh >/dev/null &&
 step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftests-tdp
 step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
 	kselftests-shadow --append kvm_amd.npt=0
+step kselftests-race kselftests normal selftests/kernel/race.list kselftests-race \
+	--thread multi
 if [ $debug -eq 1 ]; then
 	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null && {
 		step vm-junit-debug selftests/run-vm-suite.sh --no-build --debug --timeout 2400 \
 			--out "$results/vm-junit-debug"
 		step kselftests-debug kselftests debug selftests/kernel/debug-kernel.list \
 			kselftests-debug --timeout 2400
+		step kselftests-race-debug kselftests debug selftests/kernel/race.list \
+			kselftests-race-debug --thread multi --timeout 1200
 	}
 fi
 
@@ -101,5 +106,7 @@ selftests/summarize.py steps="$results/steps" host="$results/host" \
 	vm="$results/vm-junit" vm-shadow-paging="$results/vm-junit-shadow" \
 	kselftests="$results/kselftests-tdp" \
 	kselftests-shadow="$results/kselftests-shadow" \
+	kselftests-race="$results/kselftests-race" \
 	$([ $debug -eq 1 ] && echo vm-debug="$results/vm-junit-debug" \
-		kselftests-debug="$results/kselftests-debug")
+		kselftests-debug="$results/kselftests-debug" \
+		kselftests-race-debug="$results/kselftests-race-debug")

@@ -42,6 +42,19 @@ ip link set lo up 2>/dev/null
 hostname kvmdp-vm
 
 echo "kvmdp-init: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s" >/dev/console
+
+# The anchor VM: open before the command's first VM, kept until power-off, so
+# KVM's static keys never flip under multi-threaded TCG (kvm-anchor.c).
+anchor=$(cat "$state/anchor" 2>/dev/null)
+if [ -c /dev/kvm ] && [ -x "$anchor" ]; then
+	"$anchor" /run/kvm-anchor.ready >/dev/console 2>&1 &
+	for _ in $(seq 100); do
+		[ -e /run/kvm-anchor.ready ] && break
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -e /run/kvm-anchor.ready ] || echo "kvmdp-init: the anchor VM did not start" >/dev/console
+fi
 (
 	export HOME=/tmp KVMDP_OUT=/out KVMDP_IN_VM=1
 	# shellcheck disable=SC1091

@@ -17,14 +17,17 @@
 #   --smp N            vCPUs of the test VM (default 2)
 #   --mem SIZE         RAM of the test VM (default 6G)
 #   --hugepages N      2 MiB pages reserved at boot (default 512)
-#   --thread single|multi  TCG threading (default single; multi only for benchmarks)
+#   --thread single|multi  TCG threading (default single; multi for races and benchmarks:
+#                      safe because guest-init.sh keeps an anchor VM open, see kvm-anchor.c)
 #   --timeout SECONDS  hard limit for the whole boot + command (default 1800)
 #   --append ARGS      extra kernel command line (e.g. kvm_amd.npt=0)
 #   --out DIR          host directory mounted at /out (default: new temp dir)
+#   --kernel IMAGE     boot this bzImage instead of building one (e.g. a saved
+#                      build of an older series, to show a test failing on it)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=normal smp=2 mem=6G hugepages=512 thread=single timeout_s=1800 append="" out=""
+flavour=normal smp=2 mem=6G hugepages=512 thread=single timeout_s=1800 append="" out="" kernel=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--debug) flavour=debug ;;
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
 	--append) append=${2?--append needs kernel arguments}; shift ;;
 	--out) out=${2:?--out needs a directory}; shift ;;
+	--kernel) kernel=${2:?--kernel needs a bzImage}; shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1 (see the header of $0)" ;;
 	esac
@@ -46,8 +50,17 @@ case "$thread" in single|multi) ;; *) die "--thread must be single or multi" ;; 
 apt_install qemu-system-x86
 build_args=()
 [ "$flavour" = debug ] && build_args+=(--debug)
-kernel=$("$(dirname "$0")/build-kernel.sh" "${build_args[@]}" | tail -n 1)
+[ -n "$kernel" ] || kernel=$("$(dirname "$0")/build-kernel.sh" "${build_args[@]}" | tail -n 1)
 [ -f "$kernel" ] || die "no kernel image at $kernel"
+
+# The anchor VM that guest-init.sh keeps open for the whole boot (kvm-anchor.c).
+anchor=$KVMDP_CACHE/kvm-anchor
+anchor_src=$(dirname "$0")/kvm-anchor.c
+if [ ! -x "$anchor" ] || [ "$anchor_src" -nt "$anchor" ]; then
+	mkdir -p "$KVMDP_CACHE"
+	gcc -O2 -Wall -Werror -o "$anchor.tmp" "$anchor_src" && mv "$anchor.tmp" "$anchor" ||
+		die "cannot build $anchor_src"
+fi
 
 [ -n "$out" ] || out=$(mktemp -d /tmp/kvmdp-vm.XXXXXX)
 mkdir -p "$out"
@@ -61,6 +74,7 @@ mkdir -p "$state"
 
 # Host paths the command needs even if the guest's tmpfs mounts hide them.
 printf '%s\n' "$PWD" "$KVMDP_ROOT" >"$state/host-paths"
+echo "$anchor" >"$state/anchor"
 
 # The command, its working directory and KVMDP_* environment, for guest-init.sh.
 {

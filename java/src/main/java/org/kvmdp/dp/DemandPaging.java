@@ -12,6 +12,7 @@ import org.kvmdp.kvm.Vm;
 import org.kvmdp.nativeio.NativeBuffer;
 import org.kvmdp.nativeio.NativeKvm;
 import org.kvmdp.nativeio.NativeMemory;
+import org.kvmdp.nativeio.OpenFlags;
 import org.kvmdp.nativeio.OwnedFd;
 import org.kvmdp.nativeio.Uapi;
 
@@ -238,9 +239,14 @@ public final class DemandPaging {
         return fd;
     }
 
-    /** KVM_CREATE_DEMAND_PAGING_FD: the new fd (the caller owns it) or -errno. */
+    /** KVM_CREATE_DEMAND_PAGING_FD(O_CLOEXEC): the new fd (the caller owns it) or -errno. */
     public int createNotificationFdRaw() {
-        return (int) vm.ioctlRaw(CREATE_DEMAND_PAGING_FD, 0);
+        return createNotificationFdRaw(OpenFlags.O_CLOEXEC);
+    }
+
+    /** KVM_CREATE_DEMAND_PAGING_FD with these flags (O_CLOEXEC, O_NONBLOCK): fd or -errno. */
+    public int createNotificationFdRaw(long flags) {
+        return (int) vm.ioctlRaw(CREATE_DEMAND_PAGING_FD, flags);
     }
 
     private int fillAndMark(NativeBuffer b, List<GpaRange> ranges, int flags) {

@@ -106,7 +106,7 @@ class VcpuExitsTest {
             assertThat(f.isPrivate()).isFalse();
             assertThat(f.gpa()).isEqualTo(0x1_0000_3000L);
         });
-        assertThat(MemoryFaultFlags.NOT_PRESENT).isEqualTo(1L << 4);
+        assertThat(MemoryFaultFlags.NOT_PRESENT).isEqualTo(1L << 8);
     }
 
     @Test

@@ -21,7 +21,7 @@ final class HostProbe {
     private static final Path OS_RELEASE = Path.of("/proc/sys/kernel/osrelease");
     private static final Path HUGEPAGES = Path.of("/sys/kernel/mm/hugepages");
     /** KVM_CAP_DEMAND_PAGING in the series (provisional, see jni/kvmdp_uapi.h). */
-    private static final int CAP_DEMAND_PAGING_PROVISIONAL = 239;
+    private static final int CAP_DEMAND_PAGING_PROVISIONAL = 300;
 
     private HostProbe() {}
 

@@ -282,6 +282,34 @@ class InternalWaitTest {
         assertThat(KernelLog.warnings()).isEqualTo(warningsBefore);
     }
 
+    /**
+     * The guest's page directory for the test memory sits on a non-present page and there is
+     * no fd: translating rep outsb's source address, the emulator walks the guest page tables
+     * itself (and with shadow paging so does every fault). The walk cannot wait, so KVM_RUN
+     * exits with the page-directory page (v1: a bogus #PF in the guest, which shut it down);
+     * once that page is present the instruction completes.
+     */
+    @Test
+    void aGuestPageTableOnANonPresentPageExitsWithThatPage() {
+        fd.close();
+        long page = region.gpa() + 56 * PAGE;
+        long directory = GuestAbi.PAGE_DIRECTORIES_GPA + (page >>> 30) * PAGE;
+        byte[] buffer = pattern(16, 19);
+        region.memory().write(page - region.gpa(), buffer);
+        dp.markNonPresent(directory, PAGE);
+        Vcpu vcpu = guest.prepareVcpu(0, GuestAbi.ACCESS_OUTSB, page, buffer.length);
+        VcpuExit first = vcpu.run();
+        assertThat(first).as("the first exit").isInstanceOfSatisfying(VcpuExit.MemoryFault.class,
+                f -> {
+                    assertThat(f.isNotPresent()).isTrue();
+                    assertThat(f.gpa()).isEqualTo(directory);
+                });
+        dp.markPresent(directory, PAGE);
+        ExitTrace trace = ExitTrace.runToHalt(vcpu);
+        assertThat(trace.completed()).as(trace.toString()).isTrue();
+        assertThat(trace.outBytes(GuestAbi.PORT_DATA)).isEqualTo(buffer);
+    }
+
     /** One KVM_RUN of rep outsb from a non-present page, checked to be waiting. */
     private VcpuThread<Object> waitingOutsb(long offset) {
         VcpuThread<Object> t = startOutsbOnce(offset);

@@ -43,8 +43,9 @@ hostname kvmdp-vm
 
 echo "kvmdp-init: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s" >/dev/console
 
-# The anchor VM: open before the command's first VM, kept until power-off, so
-# KVM's static keys never flip under multi-threaded TCG (kvm-anchor.c).
+# The anchor VMs (one with an irqchip, one without): open before the command's
+# first VM, kept until power-off, so KVM's static keys never flip under
+# multi-threaded TCG (kvm-anchor.c).
 anchor=$(cat "$state/anchor" 2>/dev/null)
 if [ -c /dev/kvm ] && [ -x "$anchor" ]; then
 	"$anchor" /run/kvm-anchor.ready >/dev/console 2>&1 &
@@ -53,7 +54,7 @@ if [ -c /dev/kvm ] && [ -x "$anchor" ]; then
 		kill -0 $! 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -e /run/kvm-anchor.ready ] || echo "kvmdp-init: the anchor VM did not start" >/dev/console
+	[ -e /run/kvm-anchor.ready ] || echo "kvmdp-init: the anchor VMs did not start" >/dev/console
 fi
 (
 	export HOME=/tmp KVMDP_OUT=/out KVMDP_IN_VM=1

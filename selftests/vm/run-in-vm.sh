@@ -47,7 +47,7 @@ done
 [ $# -gt 0 ] || die "usage: run-in-vm.sh [options] -- COMMAND [ARGS...]"
 case "$thread" in single|multi) ;; *) die "--thread must be single or multi" ;; esac
 
-apt_install qemu-system-x86
+apt_install qemu-system-x86 gcc libc6-dev # gcc: the anchor VM helper below
 build_args=()
 [ "$flavour" = debug ] && build_args+=(--debug)
 [ -n "$kernel" ] || kernel=$("$(dirname "$0")/build-kernel.sh" "${build_args[@]}" | tail -n 1)

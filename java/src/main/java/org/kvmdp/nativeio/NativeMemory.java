@@ -88,6 +88,15 @@ public final class NativeMemory {
         UNSAFE.copyMemory(bytes, Unsafe.ARRAY_BYTE_BASE_OFFSET, null, address, bytes.length);
     }
 
+    /**
+     * Copies {@code length} bytes of {@code bytes} from {@code offset} to {@code address}: one
+     * copy, heap to native, no intermediate buffer.
+     */
+    public static void fromArray(byte[] bytes, int offset, long address, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        UNSAFE.copyMemory(bytes, Unsafe.ARRAY_BYTE_BASE_OFFSET + offset, null, address, length);
+    }
+
     private static Unsafe findUnsafe() {
         try {
             Field field = Unsafe.class.getDeclaredField("theUnsafe");

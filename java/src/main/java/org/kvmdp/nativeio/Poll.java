@@ -12,7 +12,29 @@ public final class Poll {
     private static final int EVENTS = Uapi.getInt("pollfd.events");
     private static final int REVENTS = Uapi.getInt("pollfd.revents");
 
+    /** sizeof(struct pollfd), for {@link #waitReadable(int, int, long)}'s buffer. */
+    public static final int POLLFD_BYTES = SIZE;
+
     private Poll() {}
+
+    /**
+     * {@link #waitReadable(int, int...)} for one fd, building the struct pollfd at
+     * {@code pollfd} ({@link #POLLFD_BYTES} writable bytes the caller owns): nothing allocated.
+     * True if readable (or in error), false on timeout.
+     */
+    public static boolean waitReadable(int timeoutMillis, int fd, long pollfd) {
+        NativeMemory.putInt(pollfd + FD, fd);
+        NativeMemory.putShort(pollfd + EVENTS, POLLIN);
+        NativeMemory.putShort(pollfd + REVENTS, (short) 0);
+        int rc;
+        do {
+            rc = NativeIo.poll(pollfd, 1, timeoutMillis);
+        } while (rc == -Errno.EINTR.code());
+        if (rc < 0) {
+            throw new SyscallException("poll", -rc);
+        }
+        return NativeMemory.getShort(pollfd + REVENTS) != 0;
+    }
 
     /**
      * Waits until one of {@code fds} is readable (or in error) or {@code timeoutMillis} passes

@@ -23,6 +23,9 @@ import org.kvmdp.nativeio.Uapi;
  */
 public final class Userfaultfd implements AutoCloseable {
     private static final long PAGE_SIZE = Uapi.PAGE_SIZE;
+    /** The least size of a scratch buffer for the methods that take one. */
+    public static final long SCRATCH_BYTES =
+            pollOffset() + Poll.POLLFD_BYTES;
 
     private final OwnedFd fd;
     private final long features;
@@ -123,18 +126,28 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** {@link #copy} returning bytes copied or -errno. */
     public long copyRaw(long dst, long src, long length, boolean wake) {
+        try (NativeBuffer copy = new NativeBuffer(COPY_SIZE)) {
+            return copyRaw(dst, src, length, wake, copy);
+        }
+    }
+
+    /**
+     * {@link #copyRaw(long, long, long, boolean)} building the struct in {@code scratch}, a
+     * buffer of at least {@link #SCRATCH_BYTES} that the calling thread owns: a fault handler
+     * keeps one, so resolving a fault allocates nothing.
+     */
+    public long copyRaw(long dst, long src, long length, boolean wake, NativeBuffer scratch) {
         checkRange(dst, length);
         if (src == 0) {
             throw new IllegalArgumentException("source address must not be 0");
         }
-        try (NativeBuffer copy = new NativeBuffer(COPY_SIZE)) {
-            copy.putLong(COPY_DST, dst);
-            copy.putLong(COPY_SRC, src);
-            copy.putLong(COPY_LEN, length);
-            copy.putLong(COPY_MODE, wake ? 0 : COPY_MODE_DONTWAKE);
-            long rc = NativeIo.ioctl(fd.get(), UFFDIO_COPY, copy.address());
-            return rc < 0 ? rc : copy.getLong(COPY_COPY);
-        }
+        scratch.putLong(COPY_DST, dst);
+        scratch.putLong(COPY_SRC, src);
+        scratch.putLong(COPY_LEN, length);
+        scratch.putLong(COPY_MODE, wake ? 0 : COPY_MODE_DONTWAKE);
+        scratch.putLong(COPY_COPY, 0);
+        long rc = NativeIo.ioctl(fd.get(), UFFDIO_COPY, scratch.address());
+        return rc < 0 ? rc : scratch.getLong(COPY_COPY);
     }
 
     /** See UFFDIO_ZEROPAGE: maps zero pages over [address, address + length); bytes done. */
@@ -164,14 +177,20 @@ public final class Userfaultfd implements AutoCloseable {
      * (the range was already mapped by a racing resolution) as benign.
      */
     public long continueRangeRaw(long address, long length, boolean wake) {
-        checkRange(address, length);
         try (NativeBuffer cont = new NativeBuffer(CONTINUE_SIZE)) {
-            cont.putLong(CONTINUE_RANGE + RANGE_START, address);
-            cont.putLong(CONTINUE_RANGE + RANGE_LEN, length);
-            cont.putLong(CONTINUE_MODE, wake ? 0 : CONTINUE_MODE_DONTWAKE);
-            long rc = NativeIo.ioctl(fd.get(), UFFDIO_CONTINUE, cont.address());
-            return rc < 0 ? rc : cont.getLong(CONTINUE_MAPPED);
+            return continueRangeRaw(address, length, wake, cont);
         }
+    }
+
+    /** {@link #continueRangeRaw(long, long, boolean)} with a caller-owned {@code scratch}. */
+    public long continueRangeRaw(long address, long length, boolean wake, NativeBuffer scratch) {
+        checkRange(address, length);
+        scratch.putLong(CONTINUE_RANGE + RANGE_START, address);
+        scratch.putLong(CONTINUE_RANGE + RANGE_LEN, length);
+        scratch.putLong(CONTINUE_MODE, wake ? 0 : CONTINUE_MODE_DONTWAKE);
+        scratch.putLong(CONTINUE_MAPPED, 0);
+        long rc = NativeIo.ioctl(fd.get(), UFFDIO_CONTINUE, scratch.address());
+        return rc < 0 ? rc : scratch.getLong(CONTINUE_MAPPED);
     }
 
     /** See UFFDIO_WAKE: wakes threads waiting on faults in the range. */
@@ -187,23 +206,33 @@ public final class Userfaultfd implements AutoCloseable {
      * timeout. A short read is a broken fd and throws.
      */
     public Optional<UffdEvent> readEvent(int timeoutMillis) {
+        try (NativeBuffer scratch = new NativeBuffer(SCRATCH_BYTES)) {
+            return readEvent(timeoutMillis, scratch);
+        }
+    }
+
+    /**
+     * {@link #readEvent(int)} reading into {@code scratch} (at least {@link #SCRATCH_BYTES},
+     * owned by the calling thread): no native allocation per event.
+     */
+    public Optional<UffdEvent> readEvent(int timeoutMillis, NativeBuffer scratch) {
         int uffd = fd.get();
-        try (NativeBuffer msg = new NativeBuffer(MSG_SIZE)) {
-            while (true) {
-                long rc = NativeIo.read(uffd, msg.address(), MSG_SIZE);
-                if (rc == MSG_SIZE) {
-                    return Optional.of(decode(msg));
-                }
-                if (rc >= 0) {
-                    throw new IllegalStateException("short userfaultfd read: " + rc + " of "
-                            + MSG_SIZE + " bytes");
-                }
-                if (rc != -Errno.EAGAIN.code() && rc != -Errno.EINTR.code()) {
-                    throw new SyscallException("read(userfaultfd)", (int) -rc);
-                }
-                if (rc == -Errno.EAGAIN.code() && Poll.waitReadable(timeoutMillis, uffd) == 0) {
-                    return Optional.empty();
-                }
+        long msg = scratch.at(0, MSG_SIZE);
+        long pollfd = scratch.at(pollOffset(), Poll.POLLFD_BYTES);
+        while (true) {
+            long rc = NativeIo.read(uffd, msg, MSG_SIZE);
+            if (rc == MSG_SIZE) {
+                return Optional.of(decode(scratch));
+            }
+            if (rc >= 0) {
+                throw new IllegalStateException("short userfaultfd read: " + rc + " of "
+                        + MSG_SIZE + " bytes");
+            }
+            if (rc != -Errno.EAGAIN.code() && rc != -Errno.EINTR.code()) {
+                throw new SyscallException("read(userfaultfd)", (int) -rc);
+            }
+            if (rc == -Errno.EAGAIN.code() && !Poll.waitReadable(timeoutMillis, uffd, pollfd)) {
+                return Optional.empty();
             }
         }
     }
@@ -227,6 +256,12 @@ public final class Userfaultfd implements AutoCloseable {
         if (rc < 0) {
             throw new SyscallException(name, (int) -rc);
         }
+    }
+
+    /** Where a scratch buffer holds the struct pollfd: after the largest struct, 8-aligned. */
+    private static long pollOffset() {
+        long structs = Math.max(MSG_SIZE, Math.max(COPY_SIZE, CONTINUE_SIZE));
+        return (structs + 7) & ~7L;
     }
 
     private static NativeBuffer rangeBuffer(long address, long length) {

@@ -5,16 +5,27 @@ import com.google.common.base.Supplier;
 import com.google.common.base.Suppliers;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import org.kvmdp.nativeio.NativeMemory;
 
 /** Pages from an in-memory snapshot of the image (a heap array or a direct buffer). */
 public final class MemoryPageSource implements PageSource {
     private final ByteBuffer image;
+    /** The heap array behind {@link #image} for {@link #copyToAddress}, or null (direct buffer). */
+    private final byte[] array;
+    private final int arrayOffset;
     // Computed once, on first use, over this source's own pages.
     private final Supplier<PageChecksums> checksums = Suppliers.memoize(() -> PageChecksums.compute(this));
     private volatile boolean closed;
 
     private MemoryPageSource(ByteBuffer image) {
         Pages.count(image.remaining());
+        if (image.hasArray()) {
+            this.array = image.array();
+            this.arrayOffset = image.arrayOffset() + image.position();
+        } else {
+            this.array = null;
+            this.arrayOffset = 0;
+        }
         this.image = image.slice().asReadOnlyBuffer();
     }
 
@@ -41,6 +52,24 @@ public final class MemoryPageSource implements PageSource {
         }
         destination.put(destination.position(), image, (int) Pages.offset(run.first()), run.bytes());
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** One copy from the heap image to {@code address}, for images in a heap array. */
+    @Override
+    public boolean copyToAddress(long first, int count, long address) {
+        if (array == null) {
+            return false;
+        }
+        if (first < 0 || count <= 0 || first + count > pageCount()) {
+            throw new IndexOutOfBoundsException("pages [" + first + ", " + (first + count)
+                    + ") outside an image of " + pageCount() + " pages");
+        }
+        if (closed) {
+            throw new PageSourceException("memory page source closed");
+        }
+        NativeMemory.fromArray(array, arrayOffset + (int) Pages.offset(first), address,
+                count * Pages.SIZE);
+        return true;
     }
 
     @Override

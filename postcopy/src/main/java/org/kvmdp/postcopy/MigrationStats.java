@@ -2,51 +2,51 @@
 package org.kvmdp.postcopy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
-/** Live counters of a migration; updated from many threads, read as a report or progress. */
+/**
+ * Live counters of a migration, read as a report or progress. Per-requester counts and
+ * latencies live in each {@link Requester} (single writer); a report merges them by name.
+ */
 final class MigrationStats {
-    private static final class Requester {
-        final LongAdder faults = new LongAdder();
-        final LongAdder alreadyReceived = new LongAdder();
-        final LongAdder merged = new LongAdder();
-        final LongAdder blockedNanos = new LongAdder();
-    }
-
     private final long startNanos = System.nanoTime();
-    private final Map<String, Requester> requesters = new ConcurrentHashMap<>();
-    /** Nanoseconds, 3 significant digits, resizes itself for long stalls. */
-    private final ConcurrentHistogram faultToInstall = new ConcurrentHistogram(3);
+    private final List<Requester> requesters = new CopyOnWriteArrayList<>();
+    /** The shared requesters of the String-named calls, one per name. */
+    private final Map<String, Requester> byName = new ConcurrentHashMap<>();
     private final LongAdder pagesDemandFetched = new LongAdder();
     private final LongAdder pagesSwept = new LongAdder();
     private final LongAdder bytesTransferred = new LongAdder();
     private final LongAdder alreadyPresent = new LongAdder();
 
-    void fault(String requester, PageTracker.Outcome outcome) {
-        Requester r = requesters.computeIfAbsent(requester, k -> new Requester());
-        r.faults.increment();
-        if (outcome == PageTracker.Outcome.RECEIVED) {
-            r.alreadyReceived.increment();
-        } else if (outcome == PageTracker.Outcome.MERGED) {
-            r.merged.increment();
+    /** A new single-writer requester for one thread. */
+    Requester requester(String name) {
+        Requester r = new Requester(name, false);
+        requesters.add(r);
+        return r;
+    }
+
+    /** The requester named {@code name} that any thread may use. */
+    Requester shared(String name) {
+        Requester r = byName.get(name);
+        if (r == null) {
+            r = byName.computeIfAbsent(name, n -> {
+                Requester made = new Requester(n, true);
+                requesters.add(made);
+                return made;
+            });
         }
+        return r;
     }
 
-    void blocked(String requester, long nanos) {
-        requesters.computeIfAbsent(requester, k -> new Requester()).blockedNanos.add(nanos);
-    }
-
-    void faultToInstall(long nanos) {
-        faultToInstall.recordValue(Math.max(0, nanos));
-    }
-
-    void fetched(PageRun run, Urgency urgency) {
-        (urgency == Urgency.DEMAND ? pagesDemandFetched : pagesSwept).add(run.count());
-        bytesTransferred.add(run.bytes());
+    void fetched(int pages, Urgency urgency) {
+        (urgency == Urgency.DEMAND ? pagesDemandFetched : pagesSwept).add(pages);
+        bytesTransferred.add((long) pages * Pages.SIZE);
     }
 
     long pagesDemandFetched() {
@@ -62,13 +62,24 @@ final class MigrationStats {
                 pagesSwept.sum(), bytesTransferred.sum(), elapsed());
     }
 
-    MigrationReport report(long pageCount) {
+    synchronized MigrationReport report(long pageCount) {
         Map<String, RequesterReport> perRequester = new TreeMap<>();
-        requesters.forEach((name, r) -> perRequester.put(name, new RequesterReport(
-                r.faults.sum(), r.alreadyReceived.sum(), r.merged.sum(), r.blockedNanos.sum())));
+        Histogram faultToInstall = new Histogram(3);
+        for (Requester r : requesters) {
+            RequesterReport counts = r.report();
+            if (counts.faults() > 0) {
+                perRequester.merge(r.name(), counts, MigrationStats::sum);
+            }
+            faultToInstall.add(r.latencies());
+        }
         return new MigrationReport(pageCount, pagesDemandFetched.sum(), pagesSwept.sum(),
                 bytesTransferred.sum(), alreadyPresent.sum(), perRequester,
-                LatencySummary.of(faultToInstall.copy()), elapsed());
+                LatencySummary.of(faultToInstall), elapsed());
+    }
+
+    private static RequesterReport sum(RequesterReport a, RequesterReport b) {
+        return new RequesterReport(a.faults() + b.faults(), a.alreadyReceived() + b.alreadyReceived(),
+                a.merged() + b.merged(), a.blockedNanos() + b.blockedNanos());
     }
 
     private Duration elapsed() {

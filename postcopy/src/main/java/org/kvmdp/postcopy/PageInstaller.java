@@ -23,6 +23,17 @@ public interface PageInstaller {
      */
     int publish(PageRun run);
 
+    /**
+     * The fast path: has {@code source} copy pages {@code [first, first + count)} straight
+     * into guest memory ({@link PageSource#copyToAddress}, no heap buffer) and publishes them,
+     * all on the calling thread. Returns how many were already present (as {@link #publish}),
+     * or -1 if this installer or that source cannot, having done nothing: then the engine
+     * fetches into a buffer and calls {@link #install} and {@link #publish}.
+     */
+    default int installDirect(PageSource source, long first, int count) {
+        return -1;
+    }
+
     /** Copies the current bytes of {@code page} into {@code into} (for the final checksum). */
     void readBack(long page, ByteBuffer into);
 }

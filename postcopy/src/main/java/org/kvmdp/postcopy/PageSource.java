@@ -27,6 +27,17 @@ public interface PageSource extends AutoCloseable {
      */
     CompletableFuture<Void> fetch(PageRun run, Urgency urgency, ByteBuffer destination);
 
+    /**
+     * The fast path for local sources: copies pages {@code [first, first + count)} straight to
+     * native memory at {@code address} (a guest mapping or a staging page; the caller
+     * guarantees {@code count * Pages.SIZE} writable bytes there), synchronously, allocating
+     * nothing. Returns false, copying nothing, if this source cannot (a remote one): then use
+     * {@link #fetch}. Throws {@link PageSourceException} if the source is closed or broken.
+     */
+    default boolean copyToAddress(long first, int count, long address) {
+        return false;
+    }
+
     /** CRC32C of every page, as the source has it: the end-of-migration check. */
     PageChecksums checksums();
 

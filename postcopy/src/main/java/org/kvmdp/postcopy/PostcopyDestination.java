@@ -46,6 +46,8 @@ public final class PostcopyDestination implements AutoCloseable {
     /** Demand-fetched pages after which the sweep starts; 0 while nothing is armed. */
     private volatile long sweepAfterDemand;
     private Thread sweepThread;
+    /** Once the sweep runs, demand fetches count themselves in the gate it yields to. */
+    private volatile boolean sweepStarted;
     private ScheduledExecutorService progressTimer;
 
     /**
@@ -110,6 +112,7 @@ public final class PostcopyDestination implements AutoCloseable {
         if (sweepThread != null) {
             throw new IllegalStateException("already started");
         }
+        sweepStarted = true;
         sweepThread = new Thread(sweep, "kvmdp-postcopy-sweep");
         sweepThread.setDaemon(true);
         sweepThread.start();
@@ -126,6 +129,14 @@ public final class PostcopyDestination implements AutoCloseable {
     }
 
     /**
+     * A statistics handle for one requester thread (e.g. "vcpu-3"), for
+     * {@link #awaitPage(long, Requester)}: counts and latencies recorded without sharing.
+     */
+    public Requester requester(String name) {
+        return stats.requester(Objects.requireNonNull(name, "name"));
+    }
+
+    /**
      * {@code requester} (a name for the statistics, e.g. "vcpu-3") needs {@code page}. The
      * future completes once the page is installed and published: at once if it already is, when
      * an in-flight fetch lands if one is, else after a demand fetch started here.
@@ -133,13 +144,14 @@ public final class PostcopyDestination implements AutoCloseable {
     public CompletableFuture<Void> requestPage(long page, String requester) {
         long start = System.nanoTime();
         PageTracker.Claim claim = tracker.claim(page);
-        stats.fault(requester, claim.outcome());
+        Requester r = stats.shared(requester);
+        r.fault(claim.outcome());
         switch (claim.outcome()) {
             case RECEIVED:
             case FAILED:
                 return claim.arrival();
             case FETCH:
-                fetchAndInstall(PageRun.of(page), Urgency.DEMAND);
+                demandFetch(page);
                 break;
             case MERGED:
                 break;
@@ -148,28 +160,75 @@ public final class PostcopyDestination implements AutoCloseable {
         }
         return claim.arrival().whenComplete((v, e) -> {
             if (e == null) {
-                stats.faultToInstall(System.nanoTime() - start);
+                r.faultToInstall(System.nanoTime() - start);
             }
         });
     }
 
+    /**
+     * Starts the fetch of {@code page} if no one has requested it yet, without waiting (a
+     * userfaultfd handler asks for every page of a huge page before it waits for them).
+     */
+    public void requestPage(long page, Requester requester) {
+        PageTracker.Outcome outcome = tracker.tryClaim(page);
+        requester.fault(outcome);
+        if (outcome == PageTracker.Outcome.FETCH) {
+            demandFetch(page);
+        }
+    }
+
     /** Blocks until {@code page} is installed, at most the page timeout; records blocked time. */
     public void awaitPage(long page, String requester) {
+        awaitPage(page, stats.shared(requester));
+    }
+
+    /**
+     * The fault path: blocks until {@code page} is installed, at most the page timeout. A page
+     * already received costs one bitmap read; the first requester of a page claims it (one
+     * atomic OR) and, with a local source and an installer that can, has the source copy it
+     * straight into guest memory and publishes it on this thread, allocating nothing; only a
+     * requester of a page someone else has in flight sleeps until it lands.
+     */
+    public void awaitPage(long page, Requester requester) {
         long start = System.nanoTime();
+        PageTracker.Outcome outcome = tracker.tryClaim(page);
+        requester.fault(outcome);
         try {
-            requestPage(page, requester).get(options.pageTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new MigrationFailedException("page " + page + " needed by " + requester
-                    + " was not installed within " + options.pageTimeout().toMillis() + " ms ("
-                    + tracker.receivedCount() + " of " + tracker.pageCount() + " pages received)");
-        } catch (ExecutionException e) {
-            throw asMigrationFailure(e.getCause());
+            if (outcome == PageTracker.Outcome.RECEIVED) {
+                return;
+            }
+            if (outcome == PageTracker.Outcome.FAILED) {
+                throw asMigrationFailure(tracker.failure());
+            }
+            if (outcome == PageTracker.Outcome.FETCH) {
+                demandFetch(page);
+            }
+            if (!tracker.isReceived(page)) {
+                waitFor(page, requester);
+            }
+            requester.faultToInstall(System.nanoTime() - start);
+        } finally {
+            requester.blocked(System.nanoTime() - start);
+        }
+    }
+
+    private void waitFor(long page, Requester requester) {
+        try {
+            if (tracker.awaitReceived(page, options.pageTimeout().toNanos())) {
+                return;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MigrationFailedException(requester + " interrupted waiting for page " + page);
-        } finally {
-            stats.blocked(requester, System.nanoTime() - start);
+            throw new MigrationFailedException(requester.name() + " interrupted waiting for page "
+                    + page);
         }
+        Throwable failed = tracker.failure();
+        if (failed != null) {
+            throw asMigrationFailure(failed);
+        }
+        throw new MigrationFailedException("page " + page + " needed by " + requester.name()
+                + " was not installed within " + options.pageTimeout().toMillis() + " ms ("
+                + tracker.receivedCount() + " of " + tracker.pageCount() + " pages received)");
     }
 
     /**
@@ -247,8 +306,68 @@ public final class PostcopyDestination implements AutoCloseable {
         }
     }
 
+    /**
+     * The demand fetch of {@code page}, which this thread claimed. Direct when the installer
+     * and the source can (no checksum on arrival, which needs the bytes before the guest
+     * does): the source copies the page into guest memory and it is published here, on the
+     * requester's thread. Otherwise through a buffer, asynchronously for a remote source.
+     */
+    private void demandFetch(long page) {
+        if (options.checksumOnInstall() || failure.get() != null) {
+            fetchAndInstall(PageRun.of(page), Urgency.DEMAND);
+            return;
+        }
+        boolean gated = sweepStarted;
+        if (gated) {
+            demand.begin();
+        }
+        try {
+            int alreadyPresent;
+            try {
+                alreadyPresent = installer.installDirect(source, page, 1);
+            } catch (PageSourceException e) {
+                fail(new MigrationFailedException("fetching pages " + PageRun.of(page) + " ("
+                        + Urgency.DEMAND + ") failed: " + e.getMessage(), e));
+                return;
+            }
+            if (alreadyPresent < 0) {
+                fetchAndInstall(PageRun.of(page), Urgency.DEMAND);
+            } else {
+                installed(page, 1, alreadyPresent, Urgency.DEMAND);
+            }
+        } catch (ChecksumMismatchException e) {
+            fail(e);
+        } catch (RuntimeException e) {
+            fail(new MigrationFailedException("installing pages " + PageRun.of(page)
+                    + " failed: " + e.getMessage(), e));
+        } finally {
+            if (gated) {
+                demand.end();
+            }
+        }
+    }
+
     private CompletableFuture<Void> fetchAndInstall(PageRun run, Urgency urgency) {
-        if (urgency == Urgency.DEMAND) {
+        if (urgency == Urgency.BACKGROUND && !options.checksumOnInstall()
+                && failure.get() == null) {
+            try {
+                int alreadyPresent = installer.installDirect(source, run.first(), run.count());
+                if (alreadyPresent >= 0) {
+                    installed(run.first(), run.count(), alreadyPresent, urgency);
+                    return CompletableFuture.completedFuture(null);
+                }
+            } catch (PageSourceException e) {
+                fail(new MigrationFailedException("fetching pages " + run + " (" + urgency
+                        + ") failed: " + e.getMessage(), e));
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                fail(new MigrationFailedException("installing pages " + run + " failed: "
+                        + e.getMessage(), e));
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+        boolean gated = urgency == Urgency.DEMAND && sweepStarted;
+        if (gated) {
             demand.begin();
         }
         ByteBuffer buffer = ByteBuffer.allocate(run.bytes());
@@ -272,7 +391,7 @@ public final class PostcopyDestination implements AutoCloseable {
                 fail(new MigrationFailedException("installing pages " + run + " failed: "
                         + e.getMessage(), e));
             } finally {
-                if (urgency == Urgency.DEMAND) {
+                if (gated) {
                     demand.end();
                 }
             }
@@ -287,7 +406,11 @@ public final class PostcopyDestination implements AutoCloseable {
         for (int i = 0; i < run.count(); i++) {
             installer.install(run.first() + i, buffer.slice(i * Pages.SIZE, Pages.SIZE));
         }
-        int alreadyPresent = installer.publish(run);
+        installed(run.first(), run.count(), installer.publish(run), urgency);
+    }
+
+    /** Counts and records {@code count} installed and published pages from {@code first}. */
+    private void installed(long first, int count, int alreadyPresent, Urgency urgency) {
         if (alreadyPresent > 0) {
             // Benign: the tracker lets exactly one fetch install a page, so a page found
             // present came from a second path to the same fault (a vCPU exit and the
@@ -296,10 +419,10 @@ public final class PostcopyDestination implements AutoCloseable {
             // while absent, as that write would have faulted. Count it and go on.
             stats.alreadyPresent(alreadyPresent);
         }
-        stats.fetched(run, urgency);
-        int duplicates = tracker.markReceived(run);
+        stats.fetched(count, urgency);
+        int duplicates = tracker.markReceived(first, count);
         if (duplicates > 0) {
-            throw new IllegalStateException(duplicates + " pages of " + run
+            throw new IllegalStateException(duplicates + " pages of " + new PageRun(first, count)
                     + " were installed twice (tracker bug)");
         }
         if (urgency == Urgency.DEMAND) {

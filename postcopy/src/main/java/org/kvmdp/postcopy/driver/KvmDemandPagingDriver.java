@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.dp.DemandPagingEvents;
 import org.kvmdp.dp.NotificationFd;
@@ -15,6 +17,7 @@ import org.kvmdp.kvm.VcpuExit;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
+import org.kvmdp.postcopy.Requester;
 
 /**
  * Drives a {@link PostcopyDestination} with KVM demand paging. The constructor (called before
@@ -37,7 +40,10 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
     private final NotificationFd notifications;
     private final Thread reader;
     private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
-    private final AtomicLong faultEvents = new AtomicLong();
+    /** Added to by every vCPU thread: a LongAdder keeps them off one cache line. */
+    private final LongAdder faultEvents = new LongAdder();
+    /** One statistics handle per vCPU id (KVM allows ids below 4096; this engine 1024). */
+    private final AtomicReferenceArray<Requester> vcpuRequesters = new AtomicReferenceArray<>(1024);
     private final AtomicLong notificationEvents = new AtomicLong();
     private volatile boolean enabled;
 
@@ -55,9 +61,27 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
         reader.start();
     }
 
-    /** Serves NOT_PRESENT memory faults in the region; anything else is an error. */
+    /**
+     * Serves NOT_PRESENT memory faults in the region; anything else is an error. Each vCPU
+     * records into its own {@link Requester}, made on its first fault.
+     */
     public TouchPages.MemoryFaultHandler faultHandler() {
-        return (vcpu, fault) -> serve(fault, "vcpu-" + vcpu.id());
+        return (vcpu, fault) -> serve(fault, requesterOf(vcpu.id()));
+    }
+
+    private Requester requesterOf(int vcpuId) {
+        if (vcpuId < 0 || vcpuId >= vcpuRequesters.length()) {
+            throw new IllegalArgumentException("vCPU id " + vcpuId + " out of range");
+        }
+        Requester r = vcpuRequesters.get(vcpuId);
+        if (r == null) {
+            Requester made = destination.requester("vcpu-" + vcpuId);
+            r = vcpuRequesters.compareAndExchange(vcpuId, null, made);
+            if (r == null) {
+                r = made;
+            }
+        }
+        return r;
     }
 
     /** The image page holding guest physical {@code gpa} (which must be in the region). */
@@ -69,18 +93,18 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
         return (gpa - region.gpa()) / Pages.SIZE;
     }
 
-    private void serve(VcpuExit.MemoryFault fault, String requester) {
+    private void serve(VcpuExit.MemoryFault fault, Requester requester) {
         if (!fault.isNotPresent()) {
-            throw new IllegalStateException(requester + ": memory fault that is not a"
+            throw new IllegalStateException(requester.name() + ": memory fault that is not a"
                     + " demand-paging one: " + fault);
         }
-        faultEvents.incrementAndGet();
+        faultEvents.increment();
         destination.awaitPage(pageOf(fault.gpa()), requester);
     }
 
     /** Memory-fault exits and notification-fd events served so far. */
     public long faultEvents() {
-        return faultEvents.get();
+        return faultEvents.sum();
     }
 
     /** The notification-fd events among {@link #faultEvents}: KVM-internal accesses. */
@@ -89,6 +113,7 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
     }
 
     private void readNotifications() {
+        Requester requester = destination.requester("notify-fd");
         try (DemandPagingEvents events = new DemandPagingEvents()) {
             while (true) {
                 int n = notifications.read(events, POLL_MILLIS);
@@ -96,9 +121,9 @@ public final class KvmDemandPagingDriver implements AutoCloseable {
                     return; // closed
                 }
                 for (int i = 0; i < n; i++) {
-                    faultEvents.incrementAndGet();
+                    faultEvents.increment();
                     notificationEvents.incrementAndGet();
-                    destination.awaitPage(pageOf(events.gpa(i)), "notify-fd");
+                    destination.awaitPage(pageOf(events.gpa(i)), requester);
                 }
             }
         } catch (Throwable e) {

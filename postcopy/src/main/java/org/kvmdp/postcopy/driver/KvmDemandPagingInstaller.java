@@ -2,14 +2,15 @@
 package org.kvmdp.postcopy.driver;
 
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Objects;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.dp.GpaRange;
 import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.kvm.KvmException;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PageRun;
+import org.kvmdp.postcopy.PageSource;
 import org.kvmdp.postcopy.Pages;
 
 /**
@@ -46,15 +47,49 @@ public final class KvmDemandPagingInstaller implements PageInstaller {
     @Override
     public int publish(PageRun run) {
         run.checkWithin(installs.pages());
-        long gpa = region.gpa() + Pages.offset(run.first());
-        if (run.count() == 1) {
-            dp.markPresent(gpa, Pages.SIZE);
-        } else {
-            dp.markPresent(List.of(new GpaRange(gpa, run.bytes())));
-        }
+        markPresent(run.first(), run.count());
         // Marking a present page present again is not an error for KVM and is not reported,
         // so there is nothing to count as already present here.
         return 0;
+    }
+
+    /**
+     * The fault path: the source copies the pages straight into the region's mapping (one
+     * copy, no buffer), then one KVM_MARK_PRESENT for the run; no allocation.
+     */
+    @Override
+    public int installDirect(PageSource source, long first, int count) {
+        checkRun(first, count);
+        if (!source.copyToAddress(first, count, region.memory().address() + Pages.offset(first))) {
+            return -1;
+        }
+        for (int i = 0; i < count; i++) {
+            installs.installed(first + i);
+        }
+        markPresent(first, count);
+        return 0;
+    }
+
+    /**
+     * A contiguous run is one range: the single-range KVM_MARK_PRESENT covers it in one call
+     * (KVM_MARK_PRESENT_RANGES is for scattered pages). The struct is built on the C stack and
+     * the error text only on failure, so the call allocates nothing.
+     */
+    private void markPresent(long first, int count) {
+        long gpa = region.gpa() + Pages.offset(first);
+        long size = (long) count * Pages.SIZE;
+        int rc = dp.markPresentRaw(gpa, size, 0, 0);
+        if (rc < 0) {
+            throw new KvmException("KVM_MARK_PRESENT", -rc, new GpaRange(gpa, size).toString());
+        }
+    }
+
+    private void checkRun(long first, int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("page count must be > 0, got " + count);
+        }
+        installs.checkPage(first);
+        installs.checkPage(first + count - 1);
     }
 
     @Override
@@ -68,6 +103,12 @@ public final class KvmDemandPagingInstaller implements PageInstaller {
         if (bytes.remaining() != Pages.SIZE) {
             throw new IllegalArgumentException("page buffer has " + bytes.remaining()
                     + " bytes, expected " + Pages.SIZE);
+        }
+        if (bytes.hasArray()) {
+            // One copy from the heap buffer's array, no intermediate page.
+            NativeMemory.fromArray(bytes.array(), bytes.arrayOffset() + bytes.position(), address,
+                    Pages.SIZE);
+            return;
         }
         byte[] page = new byte[Pages.SIZE];
         bytes.get(bytes.position(), page);

@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.nativeio.NativeBuffer;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
+import org.kvmdp.postcopy.Requester;
 import org.kvmdp.uffd.RegisterMode;
 import org.kvmdp.uffd.UffdEvent;
 import org.kvmdp.uffd.Userfaultfd;
@@ -51,9 +53,10 @@ final class UffdFaultLoop implements AutoCloseable {
 
     private void handleFaults() {
         long base = region.memory().address();
-        try {
+        Requester requester = destination.requester("uffd");
+        try (NativeBuffer scratch = new NativeBuffer(Userfaultfd.SCRATCH_BYTES)) {
             while (!stop.get()) {
-                Optional<UffdEvent> event = uffd.readEvent(POLL_MILLIS);
+                Optional<UffdEvent> event = uffd.readEvent(POLL_MILLIS, scratch);
                 if (event.isEmpty()) {
                     continue;
                 }
@@ -68,10 +71,10 @@ final class UffdFaultLoop implements AutoCloseable {
                 long first = (at - base) / Pages.SIZE;
                 // Ask for every page of the unit before waiting, so they are fetched together.
                 for (int i = 1; i < pagesPerUnit; i++) {
-                    destination.requestPage(first + i, "uffd");
+                    destination.requestPage(first + i, requester);
                 }
                 for (int i = 0; i < pagesPerUnit; i++) {
-                    destination.awaitPage(first + i, "uffd");
+                    destination.awaitPage(first + i, requester);
                 }
             }
         } catch (Throwable e) {

@@ -10,6 +10,7 @@ import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.nativeio.Errno;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.postcopy.PageRun;
+import org.kvmdp.postcopy.PageSource;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.uffd.Userfaultfd;
 
@@ -34,6 +35,7 @@ public final class UffdInstaller implements UffdPageInstaller {
     private final ConcurrentHashMap<Long, Staging> staging = new ConcurrentHashMap<>();
     /** 1 once a unit has been copied in; only then may {@link #readBack} read it. */
     private final AtomicIntegerArray placed;
+    private final ThreadScratch scratch = new ThreadScratch();
 
     private static final class Staging {
         final long address;
@@ -79,6 +81,35 @@ public final class UffdInstaller implements UffdPageInstaller {
         installs.installed(page);
     }
 
+    /**
+     * The fault path on 4 KiB backings: per page, the source copies it into this thread's
+     * staging page and one UFFDIO_COPY places it and wakes the faulting vCPU; the staging page
+     * and the ioctl struct are reused, so nothing is allocated. Huge pages take the staged path.
+     */
+    @Override
+    public int installDirect(PageSource source, long first, int count) {
+        if (pagesPerUnit != 1) {
+            return -1;
+        }
+        installs.checkPage(first);
+        installs.checkPage(first + count - 1);
+        ThreadScratch.Buffers buffers = scratch.get();
+        int alreadyPresent = 0;
+        for (int i = 0; i < count; i++) {
+            long page = first + i;
+            if (!source.copyToAddress(page, 1, buffers.page())) {
+                if (i == 0) {
+                    return -1;
+                }
+                throw new IllegalStateException("page source stopped copying directly at page "
+                        + page);
+            }
+            installs.installed(page);
+            alreadyPresent += place(page, buffers) ? 0 : 1;
+        }
+        return alreadyPresent;
+    }
+
     @Override
     public int publish(PageRun run) {
         run.checkWithin(installs.pages());
@@ -104,32 +135,41 @@ public final class UffdInstaller implements UffdPageInstaller {
 
     /** UFFDIO_COPY of unit {@code u}; false if it was already there (EEXIST). */
     private boolean copy(long u, Staging s) {
-        long dst = region.memory().address() + u * unit;
         try {
-            long rc = uffd.copyRaw(dst, s.address, unit, true);
-            if (rc == -Errno.EEXIST.code()) {
-                // Benign: the engine installs each page once, so the unit can only have been
-                // filled by a duplicate resolution of the same fault (e.g. a racing UFFDIO_COPY
-                // after a retried event). Memory that was filled was never missing, so the guest
-                // cannot have written it while we staged, and a present unit wakes no one: the
-                // faulting threads were woken by whoever filled it. Count it and go on.
-                placed.set((int) u, 1);
-                return false;
-            }
-            if (rc < 0) {
-                throw new IllegalStateException("UFFDIO_COPY of " + unit + " bytes at unit " + u
-                        + ": " + Errno.describe((int) -rc));
-            }
-            if (rc != unit) {
-                throw new IllegalStateException("UFFDIO_COPY copied " + rc + " of " + unit
-                        + " bytes at unit " + u);
-            }
-            placed.set((int) u, 1);
-            return true;
+            return copyUnit(u, s.address, scratch.get());
         } finally {
             staging.remove(u);
             NativeMemory.free(s.address);
         }
+    }
+
+    /** UFFDIO_COPY of 4 KiB page {@code page} from the staging page of {@code buffers}. */
+    private boolean place(long page, ThreadScratch.Buffers buffers) {
+        return copyUnit(page, buffers.page(), buffers);
+    }
+
+    private boolean copyUnit(long u, long from, ThreadScratch.Buffers buffers) {
+        long dst = region.memory().address() + u * unit;
+        long rc = uffd.copyRaw(dst, from, unit, true, buffers.ioctl());
+        if (rc == -Errno.EEXIST.code()) {
+            // Benign: the engine installs each page once, so the unit can only have been
+            // filled by a duplicate resolution of the same fault (e.g. a racing UFFDIO_COPY
+            // after a retried event). Memory that was filled was never missing, so the guest
+            // cannot have written it while we staged, and a present unit wakes no one: the
+            // faulting threads were woken by whoever filled it. Count it and go on.
+            placed.set((int) u, 1);
+            return false;
+        }
+        if (rc < 0) {
+            throw new IllegalStateException("UFFDIO_COPY of " + unit + " bytes at unit " + u
+                    + ": " + Errno.describe((int) -rc));
+        }
+        if (rc != unit) {
+            throw new IllegalStateException("UFFDIO_COPY copied " + rc + " of " + unit
+                    + " bytes at unit " + u);
+        }
+        placed.set((int) u, 1);
+        return true;
     }
 
     @Override
@@ -143,9 +183,10 @@ public final class UffdInstaller implements UffdPageInstaller {
         into.put(region.memory().read(Pages.offset(page), Pages.SIZE));
     }
 
-    /** Frees staging left by a failed migration. */
+    /** Frees staging left by a failed migration and the threads' scratch buffers. */
     @Override
     public void close() {
+        scratch.close();
         staging.forEach((u, s) -> {
             if (staging.remove(u, s)) {
                 NativeMemory.free(s.address);

@@ -12,6 +12,7 @@ import org.kvmdp.nativeio.NativeMem;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.nativeio.SyscallException;
 import org.kvmdp.postcopy.PageRun;
+import org.kvmdp.postcopy.PageSource;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.uffd.Userfaultfd;
 
@@ -42,6 +43,7 @@ public final class UffdMinorInstaller implements UffdPageInstaller {
     /** Engine pages of each unit written into the alias so far. */
     private final AtomicIntegerArray filled;
     private volatile boolean closed;
+    private final ThreadScratch scratch = new ThreadScratch();
 
     public UffdMinorInstaller(MemoryRegion region, Userfaultfd uffd) {
         this.region = Objects.requireNonNull(region, "region");
@@ -90,17 +92,38 @@ public final class UffdMinorInstaller implements UffdPageInstaller {
         installs.installed(page);
     }
 
+    /**
+     * The fault path: the source copies the pages straight into the alias (one copy, no
+     * buffer), then they are published as by {@link #publish}, with a reused ioctl struct.
+     */
+    @Override
+    public int installDirect(PageSource source, long first, int count) {
+        installs.checkPage(first);
+        installs.checkPage(first + count - 1);
+        if (!source.copyToAddress(first, count, aliasAddress(first))) {
+            return -1;
+        }
+        for (int i = 0; i < count; i++) {
+            installs.installed(first + i);
+        }
+        return publish(first, first + count);
+    }
+
     @Override
     public int publish(PageRun run) {
         run.checkWithin(installs.pages());
+        return publish(run.first(), run.end());
+    }
+
+    private int publish(long first, long end) {
         if (pagesPerUnit == 1) {
-            return mapInto(run.first(), run.count()) ? 0 : run.count();
+            return mapInto(first, (int) (end - first)) ? 0 : (int) (end - first);
         }
         int alreadyPresent = 0;
-        long page = run.first();
-        while (page < run.end()) {
+        long page = first;
+        while (page < end) {
             int u = (int) (page / pagesPerUnit);
-            long unitEnd = Math.min(run.end(), (u + 1L) * pagesPerUnit);
+            long unitEnd = Math.min(end, (u + 1L) * pagesPerUnit);
             // Other runs of this unit wrote their bytes before their increments, so the thread
             // whose increment completes the unit maps all of them.
             if (filled.addAndGet(u, (int) (unitEnd - page)) == pagesPerUnit) {
@@ -115,7 +138,7 @@ public final class UffdMinorInstaller implements UffdPageInstaller {
     private boolean mapInto(long first, int count) {
         long dst = region.memory().address() + Pages.offset(first);
         long length = (long) count * Pages.SIZE;
-        long rc = uffd.continueRangeRaw(dst, length, true);
+        long rc = uffd.continueRangeRaw(dst, length, true, scratch.get().ioctl());
         if (rc == -Errno.EEXIST.code()) {
             // Benign, as for UFFDIO_COPY: the engine installs each page once, so only a
             // duplicate resolution of the same fault can have mapped it, and the faulting
@@ -144,6 +167,7 @@ public final class UffdMinorInstaller implements UffdPageInstaller {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            scratch.close();
             Mman.munmap(alias, region.size());
         }
     }

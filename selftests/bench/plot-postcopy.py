@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-MECHANISMS = ["kvm", "uffd-missing", "uffd-minor"]
+MECHANISMS = ["kvm", "uffd-missing", "uffd-sharded", "uffd-minor"]
 
 
 def load(results):
@@ -64,7 +64,8 @@ set key top left
 set grid ytics
 set yrange [0:*]
 plot '{dat.name}' using 2:xtic(1) title columnheader(2), \\
-     '' using 3 title columnheader(3), '' using 4 title columnheader(4)
+     '' using 3 title columnheader(3), '' using 4 title columnheader(4), \\
+     '' using 5 title columnheader(5)
 """
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True)

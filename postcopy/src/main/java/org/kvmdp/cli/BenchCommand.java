@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
                 + " from a source; prints pages/s and fault latency percentiles per mechanism.",
                 "uffd-minor needs shared memory (shmem, hugetlb2m, hugetlb1g); with --mechanism all"
                 + " on private memory it is left out, not an error.",
+                "uffd-sharded is userfaultfd MISSING with one userfaultfd and handler thread per"
+                + " vCPU's slice of memory instead of one for all.",
                 "Each mechanism runs on a fresh VM. A run in which the guest reads a page wrong,"
                 + " a page differs from the source's checksum or a page is not installed exactly"
                 + " once stops bench with exit code 1."})

@@ -80,7 +80,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--mechanism", paramLabel = "MECHANISM", defaultValue = "kvm",
             converter = Converters.MechanismConverter.class,
             completionCandidates = Converters.MechanismNames.class,
-            description = "Destination: kvm, uffd-missing or uffd-minor.")
+            description = "Destination: kvm, uffd-missing, uffd-minor or uffd-sharded.")
     MechanismChoice mechanism;
 
     @Option(names = "--backing", paramLabel = "BACKING", defaultValue = "anonymous",

@@ -14,6 +14,8 @@ public enum Mechanism {
     KVM("kvm", false, "KVM demand paging: memory-fault exits, KVM_MARK_PRESENT"),
     UFFD_MISSING("uffd-missing", false, "userfaultfd MISSING faults, UFFDIO_COPY"),
     UFFD_MINOR("uffd-minor", true, "userfaultfd MINOR faults, UFFDIO_CONTINUE"),
+    UFFD_SHARDED("uffd-sharded", false, "userfaultfd MISSING, one uffd and handler thread per"
+            + " vCPU's slice of memory, UFFDIO_COPY"),
     NONE("none", false, "no demand paging: memory filled before the guest runs (baseline)");
 
     private final String label;

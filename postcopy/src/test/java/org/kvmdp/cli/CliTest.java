@@ -26,7 +26,7 @@ class CliTest {
         "bench --memory 2047M --backing hugetlb1g | --memory 2047M is not a multiple of hugetlb1g's 1G page: pick 2G",
         "bench --mechanism uffd-minor | uffd-minor needs shared memory: pick --backing shmem, hugetlb2m or hugetlb1g (--backing is anonymous)",
         "bench --mechanism uffd-minor --backing thp | uffd-minor needs shared memory",
-        "bench --mechanism userfault | '--mechanism': 'userfault' is not a mechanism; pick one of kvm, uffd-missing, uffd-minor, none, all",
+        "bench --mechanism userfault | '--mechanism': 'userfault' is not a mechanism; pick one of kvm, uffd-missing, uffd-minor, uffd-sharded, none, all",
         "bench --backing hugetlb | 'hugetlb' is not a backing; pick one of anonymous, thp, shmem, hugetlb2m, hugetlb1g",
         "bench --access rw | '--access': 'rw' is not one of read, write",
         "bench --source nfs | '--source': 'nfs' is not one of memory, file, tcp",
@@ -113,7 +113,7 @@ class CliTest {
         assertThat(oneLine(bench.out())).contains("Default: 64M", "Default: anonymous", "Default: all",
                 "Default: write", "Default: memory", "Default: 1",
                 "anonymous, thp, shmem, hugetlb2m, hugetlb1g",
-                "kvm, uffd-missing, uffd-minor, none, all", "uffd-minor needs shared memory");
+                "kvm, uffd-missing, uffd-minor, uffd-sharded, none, all", "uffd-minor needs shared memory");
         CliRun migrate = CliRun.of("migrate", "--help");
         assertThat(oneLine(migrate.out())).contains("Default: kvm", "source, destination",
                 "--role source --listen 127.0.0.1:4444");

@@ -57,13 +57,14 @@ class PostcopyTouchTest {
     static final long DEMAND_BEFORE_SWEEP = 8;
 
     /**
-     * KVM demand paging and userfaultfd MISSING on private, shared and hugetlb memory;
-     * userfaultfd MINOR on the two shared backings it supports.
+     * KVM demand paging and userfaultfd MISSING (one userfaultfd, or one per vCPU's slice) on
+     * private, shared and hugetlb memory; userfaultfd MINOR on the two shared backings it
+     * supports.
      */
     static Stream<Arguments> mechanismsBackingsVcpus() {
-        Stream<Arguments> kvmAndMissing = Stream.of("kvm", "uffd-missing").flatMap(m ->
-                Stream.of(Backing.ANONYMOUS, Backing.SHMEM, Backing.HUGETLB_2M).flatMap(b ->
-                        Stream.of(1, 2).map(n -> Arguments.of(m, b, n))));
+        Stream<Arguments> kvmAndMissing = Stream.of("kvm", "uffd-missing", "uffd-sharded")
+                .flatMap(m -> Stream.of(Backing.ANONYMOUS, Backing.SHMEM, Backing.HUGETLB_2M)
+                        .flatMap(b -> Stream.of(1, 2).map(n -> Arguments.of(m, b, n))));
         Stream<Arguments> minor = Stream.of(Backing.SHMEM, Backing.HUGETLB_2M).flatMap(b ->
                 Stream.of(1, 2).map(n -> Arguments.of("uffd-minor", b, n)));
         return Stream.concat(kvmAndMissing, minor);
@@ -180,9 +181,9 @@ class PostcopyTouchTest {
                 "--memory", "2M", "--access", "read");
         List<String[]> rows = run.tableRows();
         assertThat(rows).extracting(r -> r[0])
-                .containsExactly("kvm", "uffd-missing", "uffd-minor", "none");
+                .containsExactly("kvm", "uffd-missing", "uffd-minor", "uffd-sharded", "none");
         rows.forEach(r -> assertTableRow(r, r[0], "shmem", 2));
-        assertThat(run.err()).contains("[1/4] kvm on shmem", "[4/4] none on shmem");
+        assertThat(run.err()).contains("[1/5] kvm on shmem", "[5/5] none on shmem");
     }
 
     /** --source file with a named image: the file is written, kept, and served. */

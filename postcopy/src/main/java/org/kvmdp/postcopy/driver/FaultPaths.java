@@ -14,6 +14,15 @@ public final class FaultPaths {
      * touched yet; {@link IllegalStateException} if this kernel lacks what it needs.
      */
     public static FaultPath open(Mechanism mechanism, GuestVm guest, MemoryRegion region) {
+        return open(mechanism, guest, region, 1);
+    }
+
+    /**
+     * {@link #open(Mechanism, GuestVm, MemoryRegion)}, with {@code vcpus} the number of equal
+     * slices the sharded userfaultfd mechanism splits the region into (one per vCPU).
+     */
+    public static FaultPath open(Mechanism mechanism, GuestVm guest, MemoryRegion region,
+            int vcpus) {
         switch (mechanism) {
             case KVM:
                 return new KvmFaultPath(guest.vm(), region);
@@ -21,6 +30,8 @@ public final class FaultPaths {
                 return UffdFaultPath.missing(region);
             case UFFD_MINOR:
                 return UffdFaultPath.minor(region);
+            case UFFD_SHARDED:
+                return UffdFaultPath.sharded(region, vcpus);
             default:
                 throw new IllegalArgumentException("migrate needs a demand-paging mechanism, not "
                         + mechanism.label());

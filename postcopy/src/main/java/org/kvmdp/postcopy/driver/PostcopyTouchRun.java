@@ -94,7 +94,7 @@ public final class PostcopyTouchRun {
         if (mechanism == Mechanism.NONE) {
             return none(guest, region, source, params);
         }
-        try (FaultPath path = FaultPaths.open(mechanism, guest, region);
+        try (FaultPath path = FaultPaths.open(mechanism, guest, region, params.touch().vcpus());
                 PostcopyDestination destination = destination(source, path.installer(), params)) {
             path.attach(destination);
             TouchPages.Result result = runGuest(guest, region, destination, params,

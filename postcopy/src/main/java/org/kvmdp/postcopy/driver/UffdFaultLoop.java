@@ -31,6 +31,9 @@ final class UffdFaultLoop implements AutoCloseable {
     private final PostcopyDestination destination;
     private final int pagesPerUnit;
     private final long unit;
+    /** The registered part of the region: [offset, offset + length). */
+    private final long offset;
+    private final long length;
     private final Thread handler;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -39,12 +42,27 @@ final class UffdFaultLoop implements AutoCloseable {
 
     UffdFaultLoop(Userfaultfd uffd, MemoryRegion region, RegisterMode mode, int pagesPerUnit,
             long unitBytes, PostcopyDestination destination, String threadName) {
+        this(uffd, region, 0, region.size(), mode, pagesPerUnit, unitBytes, destination,
+                threadName);
+    }
+
+    /** A loop over [offset, offset + length) of {@code region} only (one shard). */
+    UffdFaultLoop(Userfaultfd uffd, MemoryRegion region, long offset, long length,
+            RegisterMode mode, int pagesPerUnit, long unitBytes, PostcopyDestination destination,
+            String threadName) {
+        if (offset < 0 || length <= 0 || offset > region.size() - length
+                || offset % unitBytes != 0 || length % unitBytes != 0) {
+            throw new IllegalArgumentException("[" + offset + ", +" + length + ") is not a"
+                    + " slice of whole " + unitBytes + "-byte units of the region " + region);
+        }
+        this.offset = offset;
+        this.length = length;
         this.uffd = Objects.requireNonNull(uffd, "uffd");
         this.region = Objects.requireNonNull(region, "region");
         this.destination = Objects.requireNonNull(destination, "destination");
         this.pagesPerUnit = pagesPerUnit;
         this.unit = unitBytes;
-        uffd.register(region.memory().address(), region.size(), mode);
+        uffd.register(region.memory().address() + offset, length, mode);
         registered = true;
         this.handler = new Thread(this::handleFaults, threadName);
         handler.setDaemon(true);
@@ -64,8 +82,8 @@ final class UffdFaultLoop implements AutoCloseable {
                     throw new IllegalStateException("unexpected userfaultfd event " + event.get());
                 }
                 long at = fault.pageAddress(unit);
-                if (at < base || at >= base + region.size()) {
-                    throw new IllegalStateException("fault outside the region: " + fault);
+                if (at < base + offset || at >= base + offset + length) {
+                    throw new IllegalStateException("fault outside the registered slice: " + fault);
                 }
                 faultEvents.incrementAndGet();
                 long first = (at - base) / Pages.SIZE;
@@ -101,7 +119,7 @@ final class UffdFaultLoop implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (registered && failure.get() == null) {
-            uffd.unregister(region.memory().address(), region.size());
+            uffd.unregister(region.memory().address() + offset, length);
         }
         registered = false;
     }

@@ -2,6 +2,8 @@
 package org.kvmdp.postcopy.driver;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.kvmdp.guest.MemoryRegion;
@@ -13,17 +15,18 @@ import org.kvmdp.uffd.Userfaultfd;
 
 /**
  * userfaultfd, MISSING (UFFDIO_COPY) or MINOR (UFFDIO_CONTINUE): fault events on a handler
- * thread. KVM's own accesses fault like the guest's, so nothing is told apart.
+ * thread; or MISSING sharded, one userfaultfd and handler thread per vCPU's slice of memory.
+ * KVM's own accesses fault like the guest's, so nothing is told apart.
  */
 final class UffdFaultPath implements FaultPath {
-    private final Userfaultfd uffd;
+    private final List<Userfaultfd> uffds;
     private final UffdPageInstaller installer;
-    private final Function<PostcopyDestination, UffdDriver> arm;
-    private UffdDriver driver;
+    private final Function<PostcopyDestination, List<UffdDriver>> arm;
+    private List<UffdDriver> drivers = List.of();
 
-    private UffdFaultPath(Userfaultfd uffd, UffdPageInstaller installer,
-            Function<PostcopyDestination, UffdDriver> arm) {
-        this.uffd = uffd;
+    private UffdFaultPath(List<Userfaultfd> uffds, UffdPageInstaller installer,
+            Function<PostcopyDestination, List<UffdDriver>> arm) {
+        this.uffds = uffds;
         this.installer = installer;
         this.arm = arm;
     }
@@ -32,8 +35,8 @@ final class UffdFaultPath implements FaultPath {
         Userfaultfd uffd = Userfaultfd.open(UffdMissingDriver.featuresFor(region));
         try {
             UffdInstaller installer = new UffdInstaller(region, uffd);
-            return new UffdFaultPath(uffd, installer,
-                    d -> new UffdMissingDriver(uffd, region, installer, d));
+            return new UffdFaultPath(List.of(uffd), installer,
+                    d -> List.of(new UffdMissingDriver(uffd, region, installer, d)));
         } catch (RuntimeException e) {
             uffd.close();
             throw e;
@@ -44,10 +47,45 @@ final class UffdFaultPath implements FaultPath {
         Userfaultfd uffd = Userfaultfd.open(UffdMinorDriver.featuresFor(region));
         try {
             UffdMinorInstaller installer = new UffdMinorInstaller(region, uffd);
-            return new UffdFaultPath(uffd, installer,
-                    d -> new UffdMinorDriver(uffd, region, installer, d));
+            return new UffdFaultPath(List.of(uffd), installer,
+                    d -> List.of(new UffdMinorDriver(uffd, region, installer, d)));
         } catch (RuntimeException e) {
             uffd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * MISSING over {@code shards} equal slices of {@code region} (the vCPUs' slices in kvmdp
+     * bench), each with its own userfaultfd and handler thread: the configuration reviewers ask
+     * for when KVM's per-vCPU exits are compared with one userfaultfd.
+     */
+    static UffdFaultPath sharded(MemoryRegion region, int shards) {
+        if (shards <= 0) {
+            throw new IllegalArgumentException("shards must be > 0, got " + shards);
+        }
+        List<Userfaultfd> uffds = new ArrayList<>();
+        try {
+            for (int i = 0; i < shards; i++) {
+                uffds.add(Userfaultfd.open(UffdMissingDriver.featuresFor(region)));
+            }
+            UffdInstaller installer = new UffdInstaller(region, uffds);
+            long slice = region.size() / shards;
+            return new UffdFaultPath(List.copyOf(uffds), installer, d -> {
+                List<UffdDriver> armed = new ArrayList<>();
+                try {
+                    for (int i = 0; i < shards; i++) {
+                        armed.add(new UffdMissingDriver(uffds.get(i), region, i * slice, slice,
+                                installer, d, "kvmdp-uffd-handler-" + i));
+                    }
+                } catch (RuntimeException e) {
+                    armed.forEach(UffdDriver::close);
+                    throw e;
+                }
+                return List.copyOf(armed);
+            });
+        } catch (RuntimeException e) {
+            uffds.forEach(Userfaultfd::close);
             throw e;
         }
     }
@@ -59,7 +97,7 @@ final class UffdFaultPath implements FaultPath {
 
     @Override
     public void attach(PostcopyDestination destination) {
-        driver = arm.apply(destination);
+        drivers = arm.apply(destination);
     }
 
     @Override
@@ -71,12 +109,15 @@ final class UffdFaultPath implements FaultPath {
 
     @Override
     public MigrationReport awaitCompletion(Duration timeout) {
-        return driver.awaitCompletion(timeout);
+        // The first waits for the destination, then each stops its handler and unregisters.
+        MigrationReport report = drivers.get(0).awaitCompletion(timeout);
+        drivers.forEach(UffdDriver::close);
+        return report;
     }
 
     @Override
     public long faultEvents() {
-        return driver == null ? 0 : driver.faultEvents();
+        return drivers.stream().mapToLong(UffdDriver::faultEvents).sum();
     }
 
     @Override
@@ -91,18 +132,17 @@ final class UffdFaultPath implements FaultPath {
 
     @Override
     public Optional<Throwable> failure() {
-        return driver == null ? Optional.empty() : driver.handlerFailure();
+        return drivers.stream().map(UffdDriver::handlerFailure).flatMap(Optional::stream)
+                .findFirst();
     }
 
     @Override
     public void close() {
         try {
-            if (driver != null) {
-                driver.close();
-            }
+            drivers.forEach(UffdDriver::close);
             installer.close();
         } finally {
-            uffd.close(); // wakes every faulting thread; they retry on plain memory
+            uffds.forEach(Userfaultfd::close); // wakes every faulting thread; they retry on plain memory
         }
     }
 }

@@ -2,6 +2,7 @@
 package org.kvmdp.postcopy.driver;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +29,9 @@ import org.kvmdp.uffd.Userfaultfd;
  */
 public final class UffdInstaller implements UffdPageInstaller {
     private final MemoryRegion region;
-    private final Userfaultfd uffd;
+    /** The userfaultfds, one per equal slice of the region (one for the whole region). */
+    private final Userfaultfd[] uffds;
+    private final long sliceBytes;
     private final long unit;
     private final int pagesPerUnit;
     private final InstallCounts installs;
@@ -47,13 +50,24 @@ public final class UffdInstaller implements UffdPageInstaller {
     }
 
     public UffdInstaller(MemoryRegion region, Userfaultfd uffd) {
+        this(region, List.of(Objects.requireNonNull(uffd, "uffd")));
+    }
+
+    /**
+     * An installer for a region split into {@code shards.size()} equal slices, slice i
+     * registered with {@code shards.get(i)}: each UFFDIO_COPY goes to its slice's fd.
+     */
+    public UffdInstaller(MemoryRegion region, List<Userfaultfd> shards) {
         this.region = Objects.requireNonNull(region, "region");
-        this.uffd = Objects.requireNonNull(uffd, "uffd");
+        this.uffds = shards.toArray(new Userfaultfd[0]);
         this.unit = region.memory().backing().pageSize();
-        if (unit % Pages.SIZE != 0 || region.size() % unit != 0) {
+        if (uffds.length == 0 || unit % Pages.SIZE != 0
+                || region.size() % (unit * uffds.length) != 0) {
             throw new IllegalArgumentException("region of " + region.size() + " bytes in units of "
-                    + unit + " does not split into " + Pages.SIZE + "-byte pages");
+                    + unit + " does not split into " + Math.max(1, uffds.length)
+                    + " slices of whole units of " + Pages.SIZE + "-byte pages");
         }
+        this.sliceBytes = region.size() / uffds.length;
         this.pagesPerUnit = (int) (unit / Pages.SIZE);
         this.installs = new InstallCounts(Pages.count(region.size()));
         this.placed = new AtomicIntegerArray((int) (region.size() / unit));
@@ -150,6 +164,7 @@ public final class UffdInstaller implements UffdPageInstaller {
 
     private boolean copyUnit(long u, long from, ThreadScratch.Buffers buffers) {
         long dst = region.memory().address() + u * unit;
+        Userfaultfd uffd = uffds[(int) (u * unit / sliceBytes)];
         long rc = uffd.copyRaw(dst, from, unit, true, buffers.ioctl());
         if (rc == -Errno.EEXIST.code()) {
             // Benign: the engine installs each page once, so the unit can only have been

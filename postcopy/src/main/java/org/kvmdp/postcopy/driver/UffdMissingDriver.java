@@ -28,8 +28,14 @@ public final class UffdMissingDriver extends UffdDriver {
 
     public UffdMissingDriver(Userfaultfd uffd, MemoryRegion region, UffdInstaller installer,
             PostcopyDestination destination) {
+        this(uffd, region, 0, region.size(), installer, destination, "kvmdp-uffd-handler");
+    }
+
+    /** A driver for [offset, offset + length) of {@code region} only: one shard. */
+    UffdMissingDriver(Userfaultfd uffd, MemoryRegion region, long offset, long length,
+            UffdInstaller installer, PostcopyDestination destination, String threadName) {
         super(Objects.requireNonNull(destination, "destination"), new UffdFaultLoop(uffd,
-                region, RegisterMode.MISSING, installer.pagesPerUnit(), installer.unitBytes(),
-                destination, "kvmdp-uffd-handler"));
+                region, offset, length, RegisterMode.MISSING, installer.pagesPerUnit(),
+                installer.unitBytes(), destination, threadName));
     }
 }

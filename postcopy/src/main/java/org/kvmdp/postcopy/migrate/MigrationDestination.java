@@ -93,7 +93,7 @@ public final class MigrationDestination {
             PageTracker tracker = new PageTracker(source.pageCount());
             PostcopyOptions options = PostcopyOptions.defaults().withChecksumOnInstall(true)
                     .withProgressInterval(params.progressInterval());
-            try (FaultPath path = FaultPaths.open(params.mechanism(), guest, region);
+            try (FaultPath path = FaultPaths.open(params.mechanism(), guest, region, vcpus);
                     PostcopyDestination destination = new PostcopyDestination(source, tracker,
                             path.installer(), options, p -> {
                                 log.println("destination: " + p);

@@ -76,7 +76,7 @@ class MigrateTest {
 
     /** Every mechanism on every backing it supports, 1 and 2 vCPUs. */
     static Stream<Arguments> mechanismsBackingsVcpus() {
-        return Stream.of("kvm", "uffd-missing", "uffd-minor").flatMap(m ->
+        return Stream.of("kvm", "uffd-missing", "uffd-minor", "uffd-sharded").flatMap(m ->
                 Stream.of("anonymous", "shmem", "hugetlb2m")
                         .filter(b -> !(m.equals("uffd-minor") && b.equals("anonymous")))
                         .flatMap(b -> Stream.of(1, 2).map(n -> Arguments.of(m, b, n))));

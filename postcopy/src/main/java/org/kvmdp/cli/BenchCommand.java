@@ -84,6 +84,13 @@ final class BenchCommand implements Callable<Integer> {
                     + " demand (like demand_paging_test).")
     long sweepAfterDemand;
 
+    @Option(names = "--prefetch", paramLabel = "PAGES", defaultValue = "1",
+            description = "Pages one demand fetch brings: the faulting page and up to PAGES-1"
+                    + " never-requested pages right after it, published with one call"
+                    + " (KVM_MARK_PRESENT, UFFDIO_COPY or UFFDIO_CONTINUE), for every mechanism"
+                    + " alike; 1..64, 1: no prefetch. Rows that ran with it say +pfPAGES.")
+    int prefetch;
+
     @Option(names = "--json", description = "Results as JSON instead of a table.")
     boolean json;
 
@@ -160,6 +167,10 @@ final class BenchCommand implements Callable<Integer> {
         if (json && csv) {
             throw checks.fail("--json and --csv are exclusive: pick one");
         }
+        if (prefetch < 1 || prefetch > PostcopyOptions.MAX_BATCH_PAGES) {
+            throw checks.fail("--prefetch must be 1.." + PostcopyOptions.MAX_BATCH_PAGES
+                    + " pages, got " + prefetch);
+        }
         if (sweepAfterDemand < -1) {
             throw checks.fail("--sweep-after-demand must be -1 (never), 0 (at once) or a page"
                     + " count, got " + sweepAfterDemand);
@@ -175,16 +186,22 @@ final class BenchCommand implements Callable<Integer> {
             MemoryRegion region = guest.addMemory(backing, memoryPerVcpu * vcpus);
             PostcopyTouchRun.Params params = new PostcopyTouchRun.Params(
                     new TouchPages.Params(vcpus, access == AccessPattern.WRITE, Pages.SIZE, SEED, 0,
-                            RUN_TIMEOUT), PostcopyOptions.defaults().withPageTimeout(PAGE_TIMEOUT),
+                            RUN_TIMEOUT), PostcopyOptions.defaults().withPageTimeout(PAGE_TIMEOUT)
+                            .withPrefetchPages(prefetch),
                     sweepAfterDemand < 0 ? PostcopyDestination.SWEEP_NEVER : sweepAfterDemand, RUN_TIMEOUT);
             try (BenchSource pages = BenchSource.open(source,
                     PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image)) {
                 PostcopyTouchRun.Result r = PostcopyTouchRun.run(m, guest, region,
                         pages.source(), params);
-                return BenchRow.of(m.label(), Converters.label(backing), vcpus, memoryPerVcpu,
+                return BenchRow.of(rowLabel(m), Converters.label(backing), vcpus, memoryPerVcpu,
                         access.label(), source.label(), r);
             }
         }
+    }
+
+    /** The mechanism's label, with +pfN when it ran with prefetch (none never prefetches). */
+    private String rowLabel(Mechanism m) {
+        return prefetch > 1 && m != Mechanism.NONE ? m.label() + "+pf" + prefetch : m.label();
     }
 
     /** The exception and its causes on one line: the cause usually says what went wrong. */

@@ -188,6 +188,19 @@ public final class PageTracker {
         return Optional.empty();
     }
 
+    /**
+     * For a prefetch: claims the never-requested pages from {@code from} (at most
+     * {@code maxPages}, stopping at the first requested one or the end of the image) and
+     * returns how many; allocates nothing.
+     */
+    public int claimFollowing(long from, int maxPages) {
+        if (maxPages <= 0 || from >= pageCount || failure != null) {
+            return 0;
+        }
+        checkPage(from);
+        return (int) (claimRun(from, Math.min(pageCount, from + maxPages)) - from);
+    }
+
     /** Sets the requested bits from {@code start} up to the first set one before {@code end}. */
     private long claimRun(long start, long end) {
         long page = start;

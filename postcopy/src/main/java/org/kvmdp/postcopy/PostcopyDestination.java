@@ -313,8 +313,10 @@ public final class PostcopyDestination implements AutoCloseable {
      * requester's thread. Otherwise through a buffer, asynchronously for a remote source.
      */
     private void demandFetch(long page) {
+        // With prefetch, the never-requested pages right after this one come along, as one run.
+        int count = 1 + tracker.claimFollowing(page + 1, options.prefetchPages() - 1);
         if (options.checksumOnInstall() || failure.get() != null) {
-            fetchAndInstall(PageRun.of(page), Urgency.DEMAND);
+            fetchAndInstall(new PageRun(page, count), Urgency.DEMAND);
             return;
         }
         boolean gated = sweepStarted;
@@ -324,21 +326,21 @@ public final class PostcopyDestination implements AutoCloseable {
         try {
             int alreadyPresent;
             try {
-                alreadyPresent = installer.installDirect(source, page, 1);
+                alreadyPresent = installer.installDirect(source, page, count);
             } catch (PageSourceException e) {
-                fail(new MigrationFailedException("fetching pages " + PageRun.of(page) + " ("
-                        + Urgency.DEMAND + ") failed: " + e.getMessage(), e));
+                fail(new MigrationFailedException("fetching pages " + new PageRun(page, count)
+                        + " (" + Urgency.DEMAND + ") failed: " + e.getMessage(), e));
                 return;
             }
             if (alreadyPresent < 0) {
-                fetchAndInstall(PageRun.of(page), Urgency.DEMAND);
+                fetchAndInstall(new PageRun(page, count), Urgency.DEMAND);
             } else {
-                installed(page, 1, alreadyPresent, Urgency.DEMAND);
+                installed(page, count, alreadyPresent, Urgency.DEMAND);
             }
         } catch (ChecksumMismatchException e) {
             fail(e);
         } catch (RuntimeException e) {
-            fail(new MigrationFailedException("installing pages " + PageRun.of(page)
+            fail(new MigrationFailedException("installing pages " + new PageRun(page, count)
                     + " failed: " + e.getMessage(), e));
         } finally {
             if (gated) {

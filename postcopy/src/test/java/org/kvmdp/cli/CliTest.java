@@ -31,6 +31,8 @@ class CliTest {
         "bench --access rw | '--access': 'rw' is not one of read, write",
         "bench --source nfs | '--source': 'nfs' is not one of memory, file, tcp",
         "bench --json --csv | --json and --csv are exclusive: pick one",
+        "bench --prefetch 0 | --prefetch must be 1..64 pages, got 0",
+        "bench --prefetch 65 | --prefetch must be 1..64 pages, got 65",
         "bench --sweep-after-demand -2 | --sweep-after-demand must be -1 (never), 0 (at once) or a page count, got -2",
         "bench --mechanism none --source tcp | --source has no effect with --mechanism none",
         "bench --vcpu 2 | Unknown options: '--vcpu'",

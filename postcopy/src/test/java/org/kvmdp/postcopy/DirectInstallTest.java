@@ -60,6 +60,35 @@ class DirectInstallTest {
     }
 
     @Test
+    void aPrefetchingFaultBringsTheFollowingUnrequestedPagesAsOneRun() {
+        PostcopyOptions options = PostcopyOptions.defaults().withPrefetchPages(4);
+        PageTracker tracker = new PageTracker(PAGES);
+        try (NativeDirectInstaller installer = new NativeDirectInstaller(IMAGE.length);
+                PageSource source = MemoryPageSource.copyOf(IMAGE);
+                PostcopyDestination destination = new PostcopyDestination(source, tracker,
+                        installer, options, null)) {
+            Requester vcpu = destination.requester("vcpu-0");
+            destination.awaitPage(10, vcpu);
+            destination.awaitPage(12, vcpu); // came with 10
+            assertThat(tracker.tryClaim(22)).isEqualTo(PageTracker.Outcome.FETCH); // in flight
+            destination.awaitPage(20, vcpu); // stops short of 22
+            destination.awaitPage(PAGES - 2, vcpu); // stops at the end of the image
+            assertThat(installer.direct()).containsExactly(new PageRun(10, 4),
+                    new PageRun(20, 2), new PageRun(PAGES - 2, 2));
+            MigrationReport report = destination.report();
+            assertThat(report.pagesDemandFetched()).isEqualTo(8);
+            assertThat(report.requesters().get("vcpu-0").alreadyReceived()).isEqualTo(1);
+            assertThat(installer.contents()).satisfies(memory -> {
+                for (long p = 10; p < 14; p++) {
+                    int at = (int) Pages.offset(p);
+                    assertThat(java.util.Arrays.copyOfRange(memory, at, at + Pages.SIZE))
+                            .isEqualTo(java.util.Arrays.copyOfRange(IMAGE, at, at + Pages.SIZE));
+                }
+            });
+        }
+    }
+
+    @Test
     void checkingOnArrivalTakesTheBufferPath() {
         PostcopyOptions options = new PostcopyOptions(PostcopyOptions.MAX_BATCH_PAGES, 4,
                 Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ZERO, true);

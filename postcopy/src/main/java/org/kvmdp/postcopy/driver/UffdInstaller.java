@@ -96,32 +96,45 @@ public final class UffdInstaller implements UffdPageInstaller {
     }
 
     /**
-     * The fault path on 4 KiB backings: per page, the source copies it into this thread's
-     * staging page and one UFFDIO_COPY places it and wakes the faulting vCPU; the staging page
-     * and the ioctl struct are reused, so nothing is allocated. Huge pages take the staged path.
+     * The fault path on 4 KiB backings: the source copies the run into this thread's staging
+     * area and one UFFDIO_COPY places all of it and wakes the faulting vCPU; staging and the
+     * ioctl struct are reused, so nothing is allocated. Huge pages take the staged path.
      */
     @Override
     public int installDirect(PageSource source, long first, int count) {
-        if (pagesPerUnit != 1) {
+        if (pagesPerUnit != 1 || count > ThreadScratch.STAGING_PAGES
+                || sliceOf(first) != sliceOf(first + count - 1)) {
             return -1;
         }
         installs.checkPage(first);
         installs.checkPage(first + count - 1);
         ThreadScratch.Buffers buffers = scratch.get();
+        if (!source.copyToAddress(first, count, buffers.page())) {
+            return -1;
+        }
+        for (int i = 0; i < count; i++) {
+            installs.installed(first + i);
+        }
+        if (count == 1) {
+            return copyUnit(first, buffers.page(), buffers) ? 0 : 1;
+        }
+        if (copyRun(first, count, buffers)) {
+            return 0;
+        }
+        // Some page of the run was there already (EEXIST, the benign duplicate of copyUnit):
+        // place the pages one by one; those this call's copy placed count as present too.
         int alreadyPresent = 0;
         for (int i = 0; i < count; i++) {
-            long page = first + i;
-            if (!source.copyToAddress(page, 1, buffers.page())) {
-                if (i == 0) {
-                    return -1;
-                }
-                throw new IllegalStateException("page source stopped copying directly at page "
-                        + page);
+            if (!copyUnit(first + i, buffers.page() + (long) i * Pages.SIZE, buffers)) {
+                alreadyPresent++;
             }
-            installs.installed(page);
-            alreadyPresent += place(page, buffers) ? 0 : 1;
         }
         return alreadyPresent;
+    }
+
+    /** Which userfaultfd's slice 4 KiB page {@code page} is in. */
+    private int sliceOf(long page) {
+        return (int) (Pages.offset(page) / sliceBytes);
     }
 
     @Override
@@ -157,33 +170,47 @@ public final class UffdInstaller implements UffdPageInstaller {
         }
     }
 
-    /** UFFDIO_COPY of 4 KiB page {@code page} from the staging page of {@code buffers}. */
-    private boolean place(long page, ThreadScratch.Buffers buffers) {
-        return copyUnit(page, buffers.page(), buffers);
+    private boolean copyUnit(long u, long from, ThreadScratch.Buffers buffers) {
+        return copyUnits(u, 1, from, buffers);
     }
 
-    private boolean copyUnit(long u, long from, ThreadScratch.Buffers buffers) {
+    /** One UFFDIO_COPY of {@code count} 4 KiB pages (units) from staging; false on EEXIST. */
+    private boolean copyRun(long first, int count, ThreadScratch.Buffers buffers) {
+        return copyUnits(first, count, buffers.page(), buffers);
+    }
+
+    /**
+     * One UFFDIO_COPY of {@code count} units from {@code u}, all in one slice, from native
+     * {@code from}; false if one was there already (EEXIST: then only a single unit counts as
+     * placed, and a caller of a longer run places its units one by one).
+     */
+    private boolean copyUnits(long u, int count, long from, ThreadScratch.Buffers buffers) {
         long dst = region.memory().address() + u * unit;
+        long length = count * unit;
         Userfaultfd uffd = uffds[(int) (u * unit / sliceBytes)];
-        long rc = uffd.copyRaw(dst, from, unit, true, buffers.ioctl());
+        long rc = uffd.copyRaw(dst, from, length, true, buffers.ioctl());
         if (rc == -Errno.EEXIST.code()) {
             // Benign: the engine installs each page once, so the unit can only have been
             // filled by a duplicate resolution of the same fault (e.g. a racing UFFDIO_COPY
             // after a retried event). Memory that was filled was never missing, so the guest
             // cannot have written it while we staged, and a present unit wakes no one: the
             // faulting threads were woken by whoever filled it. Count it and go on.
-            placed.set((int) u, 1);
+            if (count == 1) {
+                placed.set((int) u, 1);
+            }
             return false;
         }
         if (rc < 0) {
-            throw new IllegalStateException("UFFDIO_COPY of " + unit + " bytes at unit " + u
+            throw new IllegalStateException("UFFDIO_COPY of " + length + " bytes at unit " + u
                     + ": " + Errno.describe((int) -rc));
         }
-        if (rc != unit) {
-            throw new IllegalStateException("UFFDIO_COPY copied " + rc + " of " + unit
+        if (rc != length) {
+            throw new IllegalStateException("UFFDIO_COPY copied " + rc + " of " + length
                     + " bytes at unit " + u);
         }
-        placed.set((int) u, 1);
+        for (int i = 0; i < count; i++) {
+            placed.set((int) (u + i), 1);
+        }
         return true;
     }
 

@@ -170,6 +170,7 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	CONST(KVM_MEMORY_EXIT_FLAG_NOT_PRESENT), CONST(KVM_DEMAND_PAGING_MAX_RANGES),
 	CONST(KVM_MARK_PRESENT), CONST(KVM_MARK_NON_PRESENT), CONST(KVM_MARK_PRESENT_RANGES),
 	CONST(KVM_GET_PRESENT_BITMAP), CONST(KVM_CREATE_DEMAND_PAGING_FD),
+	CONST(KVM_DEMAND_PAGING_EVENT_WRITE), CONST(KVM_DEMAND_PAGING_EVENT_VCPU),
 	SIZE(kvm_demand_paging_range),
 	OFF(kvm_demand_paging_range, gpa), OFF(kvm_demand_paging_range, size),
 	OFF(kvm_demand_paging_range, flags), OFF(kvm_demand_paging_range, reserved),

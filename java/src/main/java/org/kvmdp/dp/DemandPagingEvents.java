@@ -6,6 +6,7 @@ import static org.kvmdp.dp.DemandPagingUapi.EVENT_GPA;
 import static org.kvmdp.dp.DemandPagingUapi.EVENT_SIZE;
 
 import org.kvmdp.nativeio.NativeBuffer;
+import org.kvmdp.nativeio.Uapi;
 
 /**
  * A reusable buffer of struct kvm_demand_paging_event that {@link NotificationFd#read} fills:
@@ -14,6 +15,10 @@ import org.kvmdp.nativeio.NativeBuffer;
 public final class DemandPagingEvents implements AutoCloseable {
     /** KVM returns at most this many events per read(). */
     public static final int MAX_PER_READ = 64;
+    /** KVM_DEMAND_PAGING_EVENT_WRITE: a waiter may write the page. */
+    public static final long FLAG_WRITE = Uapi.get("KVM_DEMAND_PAGING_EVENT_WRITE");
+    /** KVM_DEMAND_PAGING_EVENT_VCPU: a waiter is a vCPU thread (serve it first). */
+    public static final long FLAG_VCPU = Uapi.get("KVM_DEMAND_PAGING_EVENT_VCPU");
 
     private final NativeBuffer buffer;
     private final int capacity;
@@ -48,9 +53,22 @@ public final class DemandPagingEvents implements AutoCloseable {
         return buffer.getLong((long) EVENT_SIZE * checkIndex(i) + EVENT_GPA);
     }
 
-    /** The flags of event {@code i} (0 today). */
+    /**
+     * The KVM_DEMAND_PAGING_EVENT_* flags of event {@code i}: what KVM knew of the page's waiters
+     * when the event was read ({@link #FLAG_WRITE}, {@link #FLAG_VCPU}).
+     */
     public long flags(int i) {
         return buffer.getLong((long) EVENT_SIZE * checkIndex(i) + EVENT_FLAGS);
+    }
+
+    /** Whether a waiter of event {@code i}'s page may write it. */
+    public boolean mayWrite(int i) {
+        return (flags(i) & FLAG_WRITE) != 0;
+    }
+
+    /** Whether a waiter of event {@code i}'s page is a vCPU thread. */
+    public boolean vcpuWaits(int i) {
+        return (flags(i) & FLAG_VCPU) != 0;
     }
 
     long address() {

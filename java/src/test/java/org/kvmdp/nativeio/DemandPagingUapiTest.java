@@ -46,5 +46,7 @@ class DemandPagingUapiTest {
         assertThat(Uapi.get("sizeof(kvm_demand_paging_event)")).isEqualTo(16);
         assertThat(Uapi.get("kvm_demand_paging_event.gpa")).isZero();
         assertThat(Uapi.get("kvm_demand_paging_event.flags")).isEqualTo(8);
+        assertThat(Uapi.get("KVM_DEMAND_PAGING_EVENT_WRITE")).isEqualTo(1L << 0);
+        assertThat(Uapi.get("KVM_DEMAND_PAGING_EVENT_VCPU")).isEqualTo(1L << 1);
     }
 }

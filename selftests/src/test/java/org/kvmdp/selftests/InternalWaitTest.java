@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +44,8 @@ class InternalWaitTest {
     private DemandPaging dp;
     private NotificationFd fd;
     private DemandPagingEvents events;
+    /** The flags of every event read so far, by gpa. */
+    private final Map<Long, Long> eventFlags = new HashMap<>();
 
     @BeforeEach
     void createGuest() {
@@ -135,6 +139,8 @@ class InternalWaitTest {
         Vcpu vcpu = guest.prepareVcpu(0, GuestAbi.ACCESS_KVMCLOCK, page + 0x40);
         VcpuThread<ExitTrace> t = VcpuThread.start("vcpu-0", () -> ExitTrace.runToHalt(vcpu));
         assertOneRequestWhileWaiting(page, t);
+        assertThat(eventFlags.get(page) & DemandPagingEvents.FLAG_WRITE)
+                .as("the pvclock is written: FLAG_WRITE").isNotZero();
         dp.markPresent(page, PAGE);
         ExitTrace trace = finished(t);
         assertThat(trace.completed()).as(trace.toString()).isTrue();
@@ -175,6 +181,8 @@ class InternalWaitTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(threads)
                 .allMatch(VcpuThread::isWaitingInKernel, "waiting in the kernel"));
         assertThat(readEvents(1000)).as("events for one page, two waiters").containsExactly(page);
+        assertThat(eventFlags.get(page) & DemandPagingEvents.FLAG_WRITE)
+                .as("outsb only reads: no FLAG_WRITE").isZero();
         assertThat(readEvents(200)).as("no second event").isEmpty();
         dp.markPresent(page, PAGE);
         for (VcpuThread<ExitTrace> t : threads) {
@@ -357,11 +365,15 @@ class InternalWaitTest {
         assertThat(readEvents(100)).as("the page is reported once").isEmpty();
     }
 
+    /** Reads events; every waiter here is a vCPU thread. Their flags land in eventFlags. */
     private List<Long> readEvents(int timeoutMillis) {
         List<Long> gpas = new ArrayList<>();
         int n = fd.read(events, timeoutMillis);
         for (int i = 0; i < n; i++) {
-            assertThat(events.flags(i)).isZero();
+            assertThat(events.vcpuWaits(i)).as("FLAG_VCPU of 0x%x", events.gpa(i)).isTrue();
+            assertThat(events.flags(i) & ~(DemandPagingEvents.FLAG_WRITE
+                    | DemandPagingEvents.FLAG_VCPU)).as("unknown flags").isZero();
+            eventFlags.put(events.gpa(i), events.flags(i));
             gpas.add(events.gpa(i));
         }
         return gpas;

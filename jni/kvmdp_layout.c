@@ -179,7 +179,8 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	OFF(kvm_demand_paging_ranges, ranges),
 	SIZE(kvm_present_bitmap),
 	OFF(kvm_present_bitmap, slot), OFF(kvm_present_bitmap, padding),
-	OFF(kvm_present_bitmap, bitmap),
+	OFF(kvm_present_bitmap, bitmap), OFF(kvm_present_bitmap, first_page),
+	OFF(kvm_present_bitmap, npages),
 	SIZE(kvm_demand_paging_event),
 	OFF(kvm_demand_paging_event, gpa), OFF(kvm_demand_paging_event, flags),
 

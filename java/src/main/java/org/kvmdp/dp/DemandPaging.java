@@ -190,38 +190,67 @@ public final class DemandPaging {
 
     /**
      * See KVM_GET_PRESENT_BITMAP: a copy of memslot {@code slot}'s present bitmap;
-     * {@code slotSize} is the memslot's size in bytes (a multiple of 4 KiB).
+     * {@code slotSize} is the memslot's size in bytes (a multiple of 4 KiB). EINVAL if the
+     * memslot is smaller.
      */
     public PresentBitmap presentBitmap(int slot, long slotSize) {
-        if (slot < 0) {
-            throw new IllegalArgumentException("memslot id must be >= 0, got " + slot);
-        }
         if (slotSize <= 0 || slotSize % PAGE_SIZE != 0) {
             throw new IllegalArgumentException("memslot size must be a positive multiple of "
                     + PAGE_SIZE + ", got " + slotSize);
         }
-        long pages = slotSize / PAGE_SIZE;
-        int words = Math.toIntExact((pages + 63) / 64);
+        return presentBitmap(slot, 0, slotSize / PAGE_SIZE);
+    }
+
+    /**
+     * See KVM_GET_PRESENT_BITMAP: the present bits of {@code pageCount} pages of memslot
+     * {@code slot} from page {@code firstPage} on (a multiple of 64); page i of the result is
+     * page {@code firstPage + i} of the memslot. Reads a large memslot in pieces. EINVAL if
+     * the range is not inside the memslot.
+     */
+    public PresentBitmap presentBitmap(int slot, long firstPage, long pageCount) {
+        if (slot < 0) {
+            throw new IllegalArgumentException("memslot id must be >= 0, got " + slot);
+        }
+        if (firstPage < 0 || firstPage % 64 != 0) {
+            throw new IllegalArgumentException("first page must be a multiple of 64, got "
+                    + firstPage);
+        }
+        if (pageCount <= 0) {
+            throw new IllegalArgumentException("page count must be > 0, got " + pageCount);
+        }
+        int words = Math.toIntExact((pageCount + 63) / 64);
         try (NativeBuffer b = new NativeBuffer(8L * words)) {
-            check("KVM_GET_PRESENT_BITMAP", presentBitmapRaw(slot, 0, b.address()),
-                    "slot " + slot);
+            check("KVM_GET_PRESENT_BITMAP",
+                    presentBitmapRaw(slot, 0, b.address(), firstPage, pageCount),
+                    "slot " + slot + " pages [" + firstPage + ", +" + pageCount + ")");
             long[] bits = new long[words];
             for (int i = 0; i < words; i++) {
                 bits[i] = b.getLong(8L * i);
             }
-            return new PresentBitmap(pages, bits);
+            return new PresentBitmap(pageCount, bits);
         }
     }
 
     /**
-     * KVM_GET_PRESENT_BITMAP with every field as given; {@code bitmapAddress} must have room
-     * for the slot's bitmap. 0 or -errno.
+     * KVM_GET_PRESENT_BITMAP of the whole memslot with every field as given;
+     * {@code bitmapAddress} must have room for the slot's bitmap. 0 or -errno.
      */
     public int presentBitmapRaw(int slot, int padding, long bitmapAddress) {
+        return presentBitmapRaw(slot, padding, bitmapAddress, 0, 0);
+    }
+
+    /**
+     * KVM_GET_PRESENT_BITMAP with every field as given ({@code pageCount} 0: to the end of the
+     * memslot); {@code bitmapAddress} must have room for the bits asked for. 0 or -errno.
+     */
+    public int presentBitmapRaw(int slot, int padding, long bitmapAddress, long firstPage,
+            long pageCount) {
         try (NativeBuffer b = new NativeBuffer(BITMAP_SIZE)) {
             b.putInt(BITMAP_SLOT, slot);
             b.putInt(BITMAP_PADDING, padding);
             b.putLong(BITMAP_ADDRESS, bitmapAddress);
+            b.putLong(BITMAP_FIRST_PAGE, firstPage);
+            b.putLong(BITMAP_NPAGES, pageCount);
             return (int) vm.ioctlRaw(GET_PRESENT_BITMAP, b.address());
         }
     }

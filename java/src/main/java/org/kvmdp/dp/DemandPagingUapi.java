@@ -28,6 +28,8 @@ final class DemandPagingUapi {
     static final int BITMAP_SLOT = Uapi.getInt("kvm_present_bitmap.slot");
     static final int BITMAP_PADDING = Uapi.getInt("kvm_present_bitmap.padding");
     static final int BITMAP_ADDRESS = Uapi.getInt("kvm_present_bitmap.bitmap");
+    static final int BITMAP_FIRST_PAGE = Uapi.getInt("kvm_present_bitmap.first_page");
+    static final int BITMAP_NPAGES = Uapi.getInt("kvm_present_bitmap.npages");
 
     static final int EVENT_SIZE = Uapi.getInt("sizeof(kvm_demand_paging_event)");
     static final int EVENT_GPA = Uapi.getInt("kvm_demand_paging_event.gpa");

@@ -89,6 +89,9 @@ class DemandPagingValidationTest {
                 new GpaRange(PAGE, 3))), "not aligned");
         assertRefused(() -> dp.presentBitmap(-1, PAGE), "memslot id");
         assertRefused(() -> dp.presentBitmap(1, 100), "multiple of 4096");
+        assertRefused(() -> dp.presentBitmap(1, 32, 64), "multiple of 64");
+        assertRefused(() -> dp.presentBitmap(1, -64, 64), "multiple of 64");
+        assertRefused(() -> dp.presentBitmap(1, 64, 0), "page count must be > 0");
         assertThatThrownBy(() -> dp.markPresent((List<GpaRange>) null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("ranges");
         assertThatThrownBy(() -> dp.markPresent(Arrays.asList(new GpaRange(0, PAGE), null)))

@@ -39,10 +39,12 @@ class DemandPagingUapiTest {
         assertThat(Uapi.get("kvm_demand_paging_ranges.nr")).isZero();
         assertThat(Uapi.get("kvm_demand_paging_ranges.flags")).isEqualTo(4);
         assertThat(Uapi.get("kvm_demand_paging_ranges.ranges")).isEqualTo(8);
-        assertThat(Uapi.get("sizeof(kvm_present_bitmap)")).isEqualTo(16);
+        assertThat(Uapi.get("sizeof(kvm_present_bitmap)")).isEqualTo(32);
         assertThat(Uapi.get("kvm_present_bitmap.slot")).isZero();
         assertThat(Uapi.get("kvm_present_bitmap.padding")).isEqualTo(4);
         assertThat(Uapi.get("kvm_present_bitmap.bitmap")).isEqualTo(8);
+        assertThat(Uapi.get("kvm_present_bitmap.first_page")).isEqualTo(16);
+        assertThat(Uapi.get("kvm_present_bitmap.npages")).isEqualTo(24);
         assertThat(Uapi.get("sizeof(kvm_demand_paging_event)")).isEqualTo(16);
         assertThat(Uapi.get("kvm_demand_paging_event.gpa")).isZero();
         assertThat(Uapi.get("kvm_demand_paging_event.flags")).isEqualTo(8);

@@ -214,6 +214,34 @@ class DemandPagingApiTest {
         }
     }
 
+    @Test
+    void aPartOfTheBitmapIsThatPartOfTheWholeAndNothingMore() {
+        dp.enable();
+        long pages = SLOT_SIZE / PAGE; // 512
+        for (long page : new long[] {3, 64, 130, 200, 511}) {
+            dp.markNonPresent(region.gpa() + page * PAGE, PAGE);
+        }
+        PresentBitmap whole = bitmap();
+        PresentBitmap part = dp.presentBitmap(region.slot(), 128, 100); // pages 128-227
+        assertThat(part.pages()).isEqualTo(100);
+        for (long i = 0; i < 100; i++) {
+            assertThat(part.isPresent(i)).as("page %d", 128 + i).isEqualTo(whole.isPresent(128 + i));
+        }
+        assertThat(part.nonPresentCount()).as("pages 130 and 200").isEqualTo(2);
+        assertThat(part.words()[1] >>> 36).as("bits past the range").isZero();
+        assertThat(dp.presentBitmap(region.slot(), 448, 64).isPresent(63)).as("page 511").isFalse();
+        assertThat(dp.presentBitmap(region.slot(), 0, pages)).isEqualTo(whole);
+        try (NativeBuffer b = new NativeBuffer(64)) {
+            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address(), 448, 65))
+                    .as("past the end").isEqualTo(-Errno.EINVAL.code());
+            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address(), 512, 0))
+                    .as("first page at the end").isEqualTo(-Errno.EINVAL.code());
+            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address(), 65, 1))
+                    .as("first page not a multiple of 64").isEqualTo(-Errno.EINVAL.code());
+        }
+        assertThat(bitmap()).as("refused reads change nothing").isEqualTo(whole);
+    }
+
     private void markAllNonPresent() {
         dp.markNonPresent(region.gpa(), region.size());
         dp.markNonPresent(second.gpa(), second.size());

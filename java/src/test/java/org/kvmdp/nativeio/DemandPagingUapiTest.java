@@ -24,7 +24,7 @@ class DemandPagingUapiTest {
         assertThat(Uapi.get("KVM_MARK_PRESENT")).isEqualTo(ioc(1, 0xd6, 32));
         assertThat(Uapi.get("KVM_MARK_NON_PRESENT")).isEqualTo(ioc(1, 0xd7, 32));
         assertThat(Uapi.get("KVM_MARK_PRESENT_RANGES")).isEqualTo(ioc(1, 0xd8, 16));
-        assertThat(Uapi.get("KVM_GET_PRESENT_BITMAP")).isEqualTo(ioc(1, 0xd9, 16));
+        assertThat(Uapi.get("KVM_GET_PRESENT_BITMAP")).isEqualTo(ioc(1, 0xd9, 32));
         assertThat(Uapi.get("KVM_CREATE_DEMAND_PAGING_FD")).isEqualTo(ioc(0, 0xda, 0));
     }
 

@@ -31,7 +31,7 @@ install_project_deps
 apt_install gnuplot-nox # step 4's chart
 
 # Multi-threaded TCG lets two vCPUs run at once, but it has crashed the guest
-# kernel in scheduler code (int3 Oops, see VM-NOTES.md) on rare boots, with
+# kernel in scheduler code (int3 Oops, see "Anchor VMs" in README.md) on rare boots, with
 # and without this series; such a run (exit 125) is retried once, loudly.
 retry_crash() {
 	local rc=0

@@ -84,6 +84,10 @@ prepare_tree() {
 		ver=$(make -s -C "$KVMDP_SRC" kernelversion)
 		log "making the pristine git commit for $ver"
 		git -C "$KVMDP_SRC" init -q
+		# No auto-gc in the cache tree: the pristine commit leaves ~80k loose
+		# objects, and the gc it would start in the background outlived this
+		# script holding the cache lock (see lock_cache).
+		git -C "$KVMDP_SRC" config gc.auto 0
 		# Debian's top-level .gitignore ignores everything ("/*"): add with -f.
 		git -C "$KVMDP_SRC" add -A -f
 		# Fixed identity and dates: the same tarball always gives the same
@@ -100,7 +104,9 @@ prepare_tree() {
 	elif [ "$(cat "$stamp" 2>/dev/null)" != "$key" ] ||
 		[ -n "$(git -C "$KVMDP_SRC" status --porcelain --untracked-files=no)" ]; then
 		log "applying kernel-patch/series"
-		"$KVMDP_ROOT/kernel-patch/apply-series.sh" "$KVMDP_SRC" >&2
+		# Trees made before gc.auto was set at init get it here.
+		git -C "$KVMDP_SRC" config gc.auto 0
+		"$KVMDP_ROOT/kernel-patch/apply-series.sh" "$KVMDP_SRC" >&2 9>&-
 		echo "$key" >"$stamp"
 	fi
 }
@@ -121,6 +127,11 @@ uapi_headers() {
 
 # lock_cache : serialize scripts that write the shared source tree or build
 # directories (parallel builds in one tree corrupt it). Held until exit.
+# bash cannot open fd 9 close-on-exec, so every command run under the lock
+# inherits it; a command that leaves a process behind (git's detached auto-gc
+# did, for a minute after the pristine commit) would hold the lock after this
+# script exits. Hence gc.auto=0 in the cache tree, git() below and "9>&-" on
+# the commands prepare_tree runs: nothing this script starts keeps fd 9.
 lock_cache() {
 	mkdir -p "$KVMDP_CACHE"
 	exec 9>"$KVMDP_CACHE/.lock"
@@ -129,3 +140,7 @@ lock_cache() {
 		flock 9
 	fi
 }
+
+# git ARGS... : git without the cache lock's fd and without auto-gc, whatever
+# the repository's config says.
+git() { command git -c gc.auto=0 "$@" 9>&-; }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.kvmdp.kvm.Capability;
 import org.kvmdp.kvm.Kvm;
@@ -20,6 +21,12 @@ import org.kvmdp.memory.Backing;
 final class HostProbe {
     private static final Path OS_RELEASE = Path.of("/proc/sys/kernel/osrelease");
     private static final Path HUGEPAGES = Path.of("/sys/kernel/mm/hugepages");
+    /** The first words of the line that says this host's KVM offers demand paging. */
+    static final String CAP_SUPPORTED_LINE = "KVM_CAP_DEMAND_PAGING (system): supported";
+    /** How to get a kernel that has the capability: the README's VM runner command. */
+    static final String HINT = "hint: no KVM_CAP_DEMAND_PAGING here; to run kvmdp on the patched"
+            + " kernel, from a checkout (as root): selftests/vm/run-in-vm.sh -- scripts/kvmdp info"
+            + " (builds the kernel the first time and boots it in the QEMU test VM; README, The test VM)";
     /** KVM_CAP_DEMAND_PAGING in the series (provisional, see jni/kvmdp_uapi.h). */
     private static final int CAP_DEMAND_PAGING_PROVISIONAL = 300;
 
@@ -38,7 +45,17 @@ final class HostProbe {
             out.add("backing " + Converters.label(b) + ": "
                     + b.unavailabilityReason().map(r -> "unavailable (" + r + ")").orElse("available"));
         }
+        hint(out).ifPresent(out::add);
         return out;
+    }
+
+    /**
+     * The hint for a host whose probe lines do not say the capability is supported (no
+     * /dev/kvm, KVM unopenable, or a kernel without the series): how to get such a kernel.
+     */
+    static Optional<String> hint(List<String> probeLines) {
+        boolean supported = probeLines.stream().anyMatch(l -> l.startsWith(CAP_SUPPORTED_LINE));
+        return supported ? Optional.empty() : Optional.of(HINT);
     }
 
     static String kernelRelease() {

@@ -132,6 +132,12 @@ class CliTest {
             // Opened or not, KVM_CREATE_VM working or not: one line says which.
             assertThat(info.out()).containsAnyOf("KVM: cannot open", "KVM_CAP_DEMAND_PAGING (system): ");
         }
+        // The hint comes exactly when the capability is not there, and names the VM runner.
+        if (info.out().contains(HostProbe.CAP_SUPPORTED_LINE)) {
+            assertThat(info.out()).doesNotContain("hint:");
+        } else {
+            assertThat(info.out()).contains("hint: ", "selftests/vm/run-in-vm.sh -- scripts/kvmdp info");
+        }
     }
 
     /** Help text with its line wrapping undone. */

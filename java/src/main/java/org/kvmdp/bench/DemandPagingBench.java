@@ -6,9 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.dp.GpaRange;
 import org.kvmdp.guest.GuestAbi;
@@ -18,19 +15,15 @@ import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.memory.GuestMemory;
-import org.kvmdp.nativeio.Errno;
-import org.kvmdp.nativeio.NativeMemory;
-import org.kvmdp.uffd.RegisterMode;
-import org.kvmdp.uffd.UffdEvent;
-import org.kvmdp.uffd.UffdFeatures;
-import org.kvmdp.uffd.Userfaultfd;
 
 /**
  * KVM demand paging against userfaultfd MISSING on the same workload (a benchmark, not a test;
  * needs the patched kernel's /dev/kvm): guest touch_pages (read mode, every value checked) over
- * memory that is all missing. With demand paging each vCPU thread serves its own exits (copy
- * the page from a "source" buffer, KVM_MARK_PRESENT); with userfaultfd one handler thread
- * serves the faults with UFFDIO_COPY (a whole 2 MiB page on hugetlb). Then the cost of
+ * memory that is all missing, served by {@link MinimalHandler}. With demand paging each vCPU
+ * thread serves its own exits (copy the page from a "source" buffer, KVM_MARK_PRESENT); with
+ * userfaultfd one handler thread serves the faults with UFFDIO_COPY (a whole 2 MiB page on
+ * hugetlb). {@code kvmdp bench --engine minimal} runs the same handlers with the CLI's method
+ * (warm-up, rotated repetitions, latency percentiles). Then the cost of
  * marking pages present: single KVM_MARK_PRESENT calls against KVM_MARK_PRESENT_RANGES
  * batches (pages are marked non-present again between rounds, untimed).
  *
@@ -111,71 +104,22 @@ public final class DemandPagingBench {
         try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES);
                 GuestMemory source = sourceOf(size)) {
             MemoryRegion region = firstRegion(guest, backing, size);
-            DemandPaging dp = DemandPaging.of(guest.vm());
-            dp.enable();
-            dp.markNonPresent(region.gpa(), size);
-            AtomicLong faults = new AtomicLong();
-            long src = source.address();
-            long dst = region.memory().address();
-            TouchPages.Result r = TouchPages.run(guest, region,
-                    new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT), (vcpu, fault) -> {
-                        long offset = fault.gpa() - region.gpa();
-                        NativeMemory.copy(src + offset, dst + offset, PAGE);
-                        dp.markPresent(fault.gpa(), PAGE);
-                        faults.incrementAndGet();
-                    });
-            return new Run("KVM demand paging", backing, vcpus, size / PAGE, faults.get(),
-                    faults.get() * PAGE, r.elapsedNanos(), r.mismatches());
+            MinimalHandler.Run r = MinimalHandler.kvm(guest, region, source.address(),
+                    new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT));
+            return new Run("KVM demand paging", backing, vcpus, size / PAGE, r.faults(),
+                    r.bytesFetched(), r.guest().elapsedNanos(), r.guest().mismatches());
         }
     }
 
     private static Run userfaultfdMissing(Backing backing, long size, int vcpus) {
-        long features = backing.isHugetlb() ? UffdFeatures.MISSING_HUGETLBFS : 0;
-        long unit = backing.isHugetlb() ? backing.pageSize() : PAGE;
         try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES);
-                GuestMemory source = sourceOf(size);
-                Userfaultfd uffd = Userfaultfd.open(features)) {
+                GuestMemory source = sourceOf(size)) {
             MemoryRegion region = firstRegion(guest, backing, size);
-            long base = region.memory().address();
-            uffd.register(base, size, RegisterMode.MISSING);
-            AtomicLong faults = new AtomicLong();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread handler = new Thread(() -> {
-                try {
-                    while (!stop.get()) {
-                        Optional<UffdEvent> event = uffd.readEvent(20);
-                        if (event.isEmpty()) {
-                            continue;
-                        }
-                        long at = ((UffdEvent.PageFault) event.get()).pageAddress(unit);
-                        long rc = uffd.copyRaw(at, source.address() + (at - base), unit, true);
-                        // EEXIST: a fault of the other vCPU on this page was served first.
-                        if (rc < 0 && rc != -Errno.EEXIST.code()) {
-                            throw new IllegalStateException("UFFDIO_COPY: "
-                                    + Errno.describe((int) -rc));
-                        }
-                        faults.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                    uffd.close(); // unblocks the vCPUs: the run fails instead of hanging
-                }
-            }, "uffd-handler");
-            handler.start();
-            TouchPages.Result r;
-            try {
-                r = TouchPages.run(guest, region,
-                        new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT));
-            } finally {
-                stop.set(true);
-                join(handler);
-            }
-            if (failure.get() != null) {
-                throw new IllegalStateException("uffd handler failed", failure.get());
-            }
-            return new Run("userfaultfd MISSING", backing, vcpus, size / PAGE, faults.get(),
-                    faults.get() * unit, r.elapsedNanos(), r.mismatches());
+            MinimalHandler.Run r = MinimalHandler.uffdMissing(guest, region, source.address(),
+                    new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT),
+                    Duration.ofSeconds(10));
+            return new Run("userfaultfd MISSING", backing, vcpus, size / PAGE, r.faults(),
+                    r.bytesFetched(), r.guest().elapsedNanos(), r.guest().mismatches());
         }
     }
 
@@ -295,13 +239,5 @@ public final class DemandPagingBench {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return value;
-    }
-
-    private static void join(Thread t) {
-        try {
-            t.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

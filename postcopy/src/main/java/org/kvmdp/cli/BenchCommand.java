@@ -5,16 +5,20 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.kvmdp.bench.MinimalHandler;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.memory.Backing;
+import org.kvmdp.memory.GuestMemory;
 import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
@@ -35,7 +39,10 @@ import picocli.CommandLine.Spec;
                 + " vCPU's slice of memory instead of one for all.",
                 "Each mechanism runs on a fresh VM. A run in which the guest reads a page wrong,"
                 + " a page differs from the source's checksum or a page is not installed exactly"
-                + " once stops bench with exit code 1."})
+                + " once stops bench with exit code 1.",
+                "Method: --warmup untimed runs of every mechanism, then --repeat repetitions"
+                + " with the mechanisms in rotated order; the output states the method, the"
+                + " JVM and its heap, JIT and GC flags."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -91,6 +98,28 @@ final class BenchCommand implements Callable<Integer> {
                     + " alike; 1..64, 1: no prefetch. Rows that ran with it say +pfPAGES.")
     int prefetch;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "full",
+            converter = Engine.Converter.class, completionCandidates = Engine.Names.class,
+            description = "What serves the faults: ${COMPLETION-CANDIDATES}. full: the post-copy"
+                    + " engine (tracker, page source, checksums, statistics); minimal: the"
+                    + " smallest handlers (copy from memory and publish, as DemandPagingBench),"
+                    + " for kvm, uffd-missing and none, --source memory only; same guest,"
+                    + " image and method, so the two compare like for like.")
+    Engine engine;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+            description = "Measured repetitions of every mechanism, 1.." + MAX_REPEAT
+                    + "; repetition r runs the mechanisms rotated by r places (A B C, B C A,"
+                    + " ...). Rows give the median pages/s, its range, and latency percentiles"
+                    + " as the median over the repetitions.")
+    int repeat;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0",
+            description = "Untimed runs of every mechanism before the measured ones (JIT,"
+                    + " page cache, first-VM costs), 0.." + MAX_WARMUP + "; checked like the"
+                    + " measured ones, then discarded.")
+    int warmup;
+
     @Option(names = "--json", description = "Results as JSON instead of a table.")
     boolean json;
 
@@ -99,6 +128,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The source image is built in memory (a ByteBuffer), so it must stay well below 2 GiB. */
     static final long MAX_IMAGE_BYTES = 1L << 30;
+    static final int MAX_REPEAT = 100;
+    static final int MAX_WARMUP = 10;
     private static final long SEED = 0x6b766d6470L;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(2);
@@ -108,21 +139,36 @@ final class BenchCommand implements Callable<Integer> {
         checkOptions();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Mechanism> mechanisms = runnable();
-        List<BenchRow> rows = new ArrayList<>();
+        BenchPlan<Mechanism> plan = new BenchPlan<>(runnable(), warmup, repeat);
+        BenchMethod method = BenchMethod.of(engine, plan, this::rowLabel);
+        Map<Mechanism, List<BenchRow>> measured = new LinkedHashMap<>();
+        plan.mechanisms().forEach(m -> measured.put(m, new ArrayList<>()));
         List<String> failures = new ArrayList<>();
-        for (int i = 0; i < mechanisms.size() && failures.isEmpty(); i++) {
-            Mechanism m = mechanisms.get(i);
+        int measuredRuns = 0;
+        int warmupRuns = 0;
+        for (BenchPlan.Step<Mechanism> step : plan.steps()) {
+            if (!failures.isEmpty()) {
+                break;
+            }
+            Mechanism m = step.mechanism();
             String what = m.label() + " on " + Converters.label(backing);
-            err.printf(Locale.ROOT, "kvmdp bench: [%d/%d] %s, %d vCPU(s) x %s, %s access, pages"
-                    + " from %s%n", i + 1, mechanisms.size(), what, vcpus,
-                    Sizes.format(memoryPerVcpu), access.label(), source.label());
+            String counter = step.measured()
+                    ? String.format(Locale.ROOT, "[%d/%d]", ++measuredRuns, plan.measuredRuns())
+                    : String.format(Locale.ROOT, "warm-up [%d/%d]", ++warmupRuns,
+                            plan.warmup() * plan.mechanisms().size());
+            String repetition = step.measured() && repeat > 1 ? String.format(Locale.ROOT,
+                    ", repetition %d/%d", step.repetition() + 1, repeat) : "";
+            err.printf(Locale.ROOT, "kvmdp bench: %s %s, %d vCPU(s) x %s, %s access, pages"
+                    + " from %s%s%n", counter, what, vcpus, Sizes.format(memoryPerVcpu),
+                    access.label(), source.label(), repetition);
             err.flush();
             try {
                 BenchRow row = runOne(m);
-                rows.add(row);
-                err.printf(Locale.ROOT, "kvmdp bench: [%d/%d] %s: %.0f pages/s%n", i + 1,
-                        mechanisms.size(), what, row.pagesPerSecond());
+                if (step.measured()) {
+                    measured.get(m).add(row);
+                }
+                err.printf(Locale.ROOT, "kvmdp bench: %s %s: %.0f pages/s%s%n", counter, what,
+                        row.pagesPerSecond(), step.measured() ? "" : " (discarded)");
                 if (!row.verified()) {
                     failures.add(what + ": the guest read " + row.mismatches() + " pages wrong and "
                             + row.notInstalledOnce() + " pages were not installed exactly once");
@@ -131,8 +177,15 @@ final class BenchCommand implements Callable<Integer> {
                 failures.add(what + " failed: " + describe(e));
             }
         }
-        out.print(json ? BenchJson.write(rows) + "\n" : csv ? BenchCsv.write(rows)
-                : BenchTable.write(rows));
+        List<BenchResult> results = new ArrayList<>();
+        measured.forEach((m, runs) -> {
+            if (!runs.isEmpty()) {
+                results.add(new BenchResult(runs, plan.positions(m).subList(0, runs.size()),
+                        method));
+            }
+        });
+        out.print(json ? BenchJson.write(results) + "\n" : csv ? BenchCsv.write(results)
+                : BenchTable.write(results, method));
         out.flush();
         failures.forEach(f -> err.println("kvmdp bench: " + f));
         return failures.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
@@ -171,9 +224,69 @@ final class BenchCommand implements Callable<Integer> {
             throw checks.fail("--prefetch must be 1.." + PostcopyOptions.MAX_BATCH_PAGES
                     + " pages, got " + prefetch);
         }
+        if (repeat < 1 || repeat > MAX_REPEAT) {
+            throw checks.fail("--repeat must be 1.." + MAX_REPEAT + ", got " + repeat);
+        }
+        if (warmup < 0 || warmup > MAX_WARMUP) {
+            throw checks.fail("--warmup must be 0.." + MAX_WARMUP + ", got " + warmup);
+        }
+        if (engine == Engine.MINIMAL) {
+            checkMinimal(checks);
+        }
         if (sweepAfterDemand < -1) {
             throw checks.fail("--sweep-after-demand must be -1 (never), 0 (at once) or a page"
                     + " count, got " + sweepAfterDemand);
+        }
+    }
+
+    /** What the minimal handlers cannot do, each named with the fix (exit 2). */
+    private void checkMinimal(UsageChecks checks) {
+        String has = Engine.MINIMAL.mechanisms().stream().map(Mechanism::label)
+                .collect(Collectors.joining(", "));
+        if (!mechanism.allSelected() && !Engine.MINIMAL.mechanisms().contains(mechanism.single())) {
+            throw checks.fail("--engine minimal has handlers for " + has + " only (--mechanism is "
+                    + mechanism + "): pick one of those or --engine full");
+        }
+        if (source != SourceKind.MEMORY) {
+            throw checks.fail("--engine minimal copies pages from memory (--source is "
+                    + source.label() + "): drop --source or use --engine full");
+        }
+        if (prefetch != 1) {
+            throw checks.fail("--engine minimal fetches only the faulting page (--prefetch is "
+                    + prefetch + "): drop --prefetch or use --engine full");
+        }
+        if (checks.given("--sweep-after-demand") && sweepAfterDemand != -1) {
+            throw checks.fail("--engine minimal has no background sweep (--sweep-after-demand is "
+                    + sweepAfterDemand + "): drop it or use --engine full");
+        }
+    }
+
+    /** One run of {@code m} on a fresh VM, by the chosen engine (none: the same prefill). */
+    private BenchRow runOne(Mechanism m) {
+        return engine == Engine.MINIMAL && m != Mechanism.NONE ? runMinimal(m) : runFull(m);
+    }
+
+    /**
+     * The minimal handlers on a fresh VM: the same image as the engine's, copied once into
+     * anonymous memory that the handlers copy from.
+     */
+    private BenchRow runMinimal(Mechanism m) {
+        try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
+            MemoryRegion region = guest.addMemory(backing, memoryPerVcpu * vcpus);
+            TouchPages.Params touch = new TouchPages.Params(vcpus, access == AccessPattern.WRITE,
+                    Pages.SIZE, SEED, 0, RUN_TIMEOUT);
+            try (GuestMemory image = GuestMemory.allocate(Backing.ANONYMOUS, region.size())) {
+                image.write(0, PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED).array());
+                MinimalHandler.Run r = switch (m) {
+                    case KVM -> MinimalHandler.kvm(guest, region, image.address(), touch);
+                    case UFFD_MISSING -> MinimalHandler.uffdMissing(guest, region,
+                            image.address(), touch, PAGE_TIMEOUT);
+                    default -> throw new IllegalArgumentException("no minimal handler for "
+                            + m.label());
+                };
+                return BenchRow.ofMinimal(rowLabel(m), Converters.label(backing), vcpus,
+                        memoryPerVcpu, access.label(), source.label(), r);
+            }
         }
     }
 
@@ -181,7 +294,7 @@ final class BenchCommand implements Callable<Integer> {
      * One mechanism on a fresh VM: an image holding what touch_pages expects, served by the
      * chosen source, faults caught by the mechanism, the sweep as --sweep-after-demand says.
      */
-    private BenchRow runOne(Mechanism m) {
+    private BenchRow runFull(Mechanism m) {
         try (GuestVm guest = GuestVm.create(GuestProgram.TOUCH_PAGES)) {
             MemoryRegion region = guest.addMemory(backing, memoryPerVcpu * vcpus);
             PostcopyTouchRun.Params params = new PostcopyTouchRun.Params(
@@ -213,10 +326,14 @@ final class BenchCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    /** The mechanisms this run would measure: "all" leaves out what the backing forbids. */
+    /**
+     * The mechanisms this run would measure: "all" leaves out what the backing forbids and
+     * what the engine has no handler for.
+     */
     List<Mechanism> runnable() {
         return mechanism.mechanisms().stream()
                 .filter(m -> !m.needsSharedMemory() || backing.isShared())
+                .filter(engine.mechanisms()::contains)
                 .collect(Collectors.toList());
     }
 }

@@ -6,18 +6,19 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * {@code kvmdp bench --csv}: a header of {@link BenchRow#fields} names, then one line per
- * mechanism (RFC 4180). The per-vCPU list is one column with values separated by ';', so
- * every line has the same number of columns whatever --vcpus is.
+ * {@code kvmdp bench --csv}: a header of {@link BenchResult#fields} names, then one line per
+ * mechanism (RFC 4180). Each list (per-vCPU rates, per-repetition rates and places, JVM
+ * flags) is one column with values separated by ';', so every line has the same number of
+ * columns whatever --vcpus or --repeat is.
  */
 final class BenchCsv {
     static final String LIST_SEPARATOR = ";";
 
     private BenchCsv() {}
 
-    static String write(List<BenchRow> rows) {
+    static String write(List<BenchResult> rows) {
         StringBuilder s = new StringBuilder(String.join(",", columns())).append('\n');
-        for (BenchRow row : rows) {
+        for (BenchResult row : rows) {
             s.append(row.fields().values().stream().map(BenchCsv::cell)
                     .collect(Collectors.joining(","))).append('\n');
         }
@@ -26,7 +27,7 @@ final class BenchCsv {
 
     /** The header, in order. */
     static List<String> columns() {
-        return BenchRow.fieldNames();
+        return BenchResult.fieldNames();
     }
 
     private static String cell(Object v) {

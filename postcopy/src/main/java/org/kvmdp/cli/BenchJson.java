@@ -7,13 +7,13 @@ import java.util.Map;
 
 /**
  * {@code kvmdp bench --json}: one object, {@code {"rows": [...]}}, a row object per mechanism
- * with {@link BenchRow#fields} as members. Hand-written because these few flat fields do not
+ * with {@link BenchResult#fields} as members (the method, repeated in every row, included). Hand-written because these few flat fields do not
  * justify a JSON library; non-finite numbers (never expected) become null to stay valid JSON.
  */
 final class BenchJson {
     private BenchJson() {}
 
-    static String write(List<BenchRow> rows) {
+    static String write(List<BenchResult> rows) {
         StringBuilder s = new StringBuilder("{\"rows\": [");
         for (int i = 0; i < rows.size(); i++) {
             s.append(i == 0 ? "\n  {" : ",\n  {");

@@ -5,14 +5,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.kvmdp.bench.MinimalHandler;
 import org.kvmdp.postcopy.LatencySummary;
 import org.kvmdp.postcopy.MigrationReport;
+import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.driver.PostcopyTouchRun;
 
 /**
- * One row of {@code kvmdp bench} output: what ran and what it measured. {@link #fields} is
- * the one ordered list of names and values that the JSON and CSV writers print, so both carry
- * the same columns.
+ * One run of one mechanism in {@code kvmdp bench}: what ran and what it measured.
+ * {@link #fields} is this run's part of the ordered names and values that the JSON and CSV
+ * writers print ({@link BenchResult#fields} adds the repetitions and the method).
  *
  * @param pagesPerSecond pages the guest touched per second of its whole run (all vCPUs)
  * @param vcpuPagesPerSecond each vCPU's pages per second of its own run, in vCPU order
@@ -43,6 +45,25 @@ record BenchRow(String mechanism, String backing, int vcpus, long memoryPerVcpu,
                 r.pagesPerSecondPerVcpu(), report.faultToInstall(), r.bytesPerFault(),
                 r.guest().mismatches(), r.notInstalledOnce(), guestNanos / 1e9,
                 report.elapsed().toNanos() / 1e9);
+    }
+
+    /**
+     * The row of a run of the minimal handlers: every page demand-fetched (nothing swept or
+     * prefilled), latencies exact from the handler's own record, the migration as long as the
+     * guest's run (the handler has no other phase).
+     */
+    static BenchRow ofMinimal(String mechanism, String backing, int vcpus, long memoryPerVcpu,
+            String access, String source, MinimalHandler.Run r) {
+        long guestNanos = Math.max(r.guest().elapsedNanos(), 1);
+        List<Double> perVcpu = r.guest().vcpus().stream()
+                .map(v -> v.touched() * 1e9 / Math.max(v.elapsedNanos(), 1)).toList();
+        long pages = memoryPerVcpu * vcpus / Pages.SIZE;
+        return new BenchRow(mechanism, backing, vcpus, memoryPerVcpu, access, source, pages,
+                r.bytesFetched() / Pages.SIZE, 0, 0, r.faults(),
+                r.guest().touched() * 1e9 / guestNanos, perVcpu,
+                BenchStats.latency(r.latencyNanos()),
+                r.faults() == 0 ? 0 : r.bytesFetched() / r.faults(), r.guest().mismatches(),
+                r.notInstalledOnce(), guestNanos / 1e9, guestNanos / 1e9);
     }
 
     /** The names {@link #fields} has, in order, whatever the values. */

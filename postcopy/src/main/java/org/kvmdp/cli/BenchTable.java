@@ -4,34 +4,45 @@ package org.kvmdp.cli;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code kvmdp bench}'s human-readable output: one line per mechanism and what they mean. */
+/**
+ * {@code kvmdp bench}'s human-readable output: one line per mechanism, then "#" lines with
+ * what the columns mean and how they were measured ({@link BenchMethod#describe}).
+ */
 final class BenchTable {
-    private static final String HEADER = "%-13s %-10s %5s %8s %8s %8s %8s %7s %12s %23s %9s %9s"
-            + " %10s %11s %8s%n";
-    private static final String ROW = "%-13s %-10s %5d %8d %8d %8d %8d %7d %12.0f %23s %9.1f %9.1f"
-            + " %10.1f %11d %8d%n";
+    private static final String HEADER = "%-13s %-10s %5s %8s %8s %8s %8s %7s %12s %17s %23s %9s"
+            + " %9s %10s %10s %11s %8s%n";
+    private static final String ROW = "%-13s %-10s %5d %8d %8d %8d %8d %7d %12.0f %17s %23s %9.1f"
+            + " %9.1f %10.1f %10.1f %11d %8d%n";
 
     private BenchTable() {}
 
-    static String write(List<BenchRow> rows) {
+    static String write(List<BenchResult> results, BenchMethod method) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, HEADER, "mechanism", "backing", "vCPUs", "pages",
-                "demand", "swept", "prefill", "faults", "pages/s", "vCPU pages/s (min-max)",
-                "p50(us)", "p99(us)", "p99.9(us)", "bytes/fault", "mismatch"));
-        for (BenchRow r : rows) {
+                "demand", "swept", "prefill", "faults", "pages/s", "range(min-max)",
+                "vCPU pages/s (min-max)", "p50(us)", "p99(us)", "p99.9(us)", "max(us)",
+                "bytes/fault", "mismatch"));
+        for (BenchResult result : results) {
+            BenchRow r = result.medianRun();
             s.append(String.format(Locale.ROOT, ROW, r.mechanism(), r.backing(), r.vcpus(),
                     r.pages(), r.demandPages(), r.sweptPages(), r.prefilledPages(),
-                    r.faultEvents(), r.pagesPerSecond(), String.format(Locale.ROOT, "%.0f-%.0f",
-                            r.minVcpuPagesPerSecond(), r.maxVcpuPagesPerSecond()),
-                    r.faultToInstall().p50Nanos() / 1e3, r.faultToInstall().p99Nanos() / 1e3,
-                    r.faultToInstall().p999Nanos() / 1e3, r.bytesPerFault(), r.mismatches()));
+                    r.faultEvents(), result.pagesPerSecond(), String.format(Locale.ROOT,
+                            "%.0f-%.0f", result.minPagesPerSecond(), result.maxPagesPerSecond()),
+                    String.format(Locale.ROOT, "%.0f-%.0f", r.minVcpuPagesPerSecond(),
+                            r.maxVcpuPagesPerSecond()),
+                    result.faultToInstall().p50Nanos() / 1e3,
+                    result.faultToInstall().p99Nanos() / 1e3,
+                    result.faultToInstall().p999Nanos() / 1e3,
+                    result.faultToInstall().maxNanos() / 1e3, r.bytesPerFault(),
+                    result.mismatches()));
         }
         s.append("# pages/s: pages the guest touched per second of its run; vCPU pages/s: each"
-                + " vCPU's own rate; p50/p99/p99.9: fault-to-install latency of demand requests"
-                + " that waited; bytes/fault: demand-fetched bytes per fault event; prefill:"
-                + " pages copied before the guest ran (none); mismatch: pages the guest read"
-                + " wrong (--access read checks every page). Checksums of every page verified"
-                + " against the source.\n");
+                + " vCPU's own rate (median repetition); p50/p99/p99.9/max: fault-to-install"
+                + " latency of demand requests that waited; bytes/fault: demand-fetched bytes per"
+                + " fault event; prefill: pages copied before the guest ran (none); mismatch:"
+                + " pages the guest read wrong in any repetition (--access read checks every"
+                + " page). Checksums of every page verified against the source (engine full).\n");
+        method.describe().forEach(line -> s.append(line).append('\n'));
         return s.toString();
     }
 }

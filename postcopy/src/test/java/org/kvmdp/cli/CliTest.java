@@ -36,6 +36,16 @@ class CliTest {
         "bench --sweep-after-demand -2 | --sweep-after-demand must be -1 (never), 0 (at once) or a page count, got -2",
         "bench --mechanism none --source tcp | --source has no effect with --mechanism none",
         "bench --vcpu 2 | Unknown options: '--vcpu'",
+        "bench --repeat 0 | --repeat must be 1..100, got 0",
+        "bench --repeat 101 | --repeat must be 1..100, got 101",
+        "bench --warmup -1 | --warmup must be 0..10, got -1",
+        "bench --warmup 11 | --warmup must be 0..10, got 11",
+        "bench --engine fast | '--engine': 'fast' is not one of full, minimal",
+        "bench --engine minimal --mechanism uffd-sharded | --engine minimal has handlers for kvm, uffd-missing, none only (--mechanism is uffd-sharded): pick one of those or --engine full",
+        "bench --engine minimal --mechanism uffd-minor --backing shmem | --engine minimal has handlers for kvm, uffd-missing, none only",
+        "bench --engine minimal --source tcp | --engine minimal copies pages from memory (--source is tcp): drop --source or use --engine full",
+        "bench --engine minimal --prefetch 8 | --engine minimal fetches only the faulting page (--prefetch is 8)",
+        "bench --engine minimal --sweep-after-demand 0 | --engine minimal has no background sweep (--sweep-after-demand is 0)",
         "bench --vcpus 129 --memory 4K | --vcpus 129: the touch_pages guest runs at most 128 vCPUs",
         "bench --vcpus 2 --memory 1G | --vcpus x --memory is more than 1G, the most bench holds as a source image in memory: lower --memory or --vcpus",
         "bench --backing hugetlb1g --memory 2G | --vcpus x --memory is more than 1G",
@@ -115,7 +125,9 @@ class CliTest {
         assertThat(oneLine(bench.out())).contains("Default: 64M", "Default: anonymous", "Default: all",
                 "Default: write", "Default: memory", "Default: 1",
                 "anonymous, thp, shmem, hugetlb2m, hugetlb1g",
-                "kvm, uffd-missing, uffd-minor, uffd-sharded, none, all", "uffd-minor needs shared memory");
+                "kvm, uffd-missing, uffd-minor, uffd-sharded, none, all", "uffd-minor needs shared memory",
+                "--engine=ENGINE", "full, minimal", "Default: full", "--repeat=N", "--warmup=N",
+                "rotated");
         CliRun migrate = CliRun.of("migrate", "--help");
         assertThat(oneLine(migrate.out())).contains("Default: kvm", "source, destination",
                 "--role source --listen 127.0.0.1:4444");

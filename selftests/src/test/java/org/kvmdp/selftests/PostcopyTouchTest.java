@@ -186,6 +186,46 @@ class PostcopyTouchTest {
         assertThat(run.err()).contains("[1/5] kvm on shmem", "[5/5] none on shmem");
     }
 
+    /**
+     * --engine minimal, every mechanism it has, two repetitions in rotated order: each row is
+     * the median of two verified runs, every page fetched on demand once, and the method (order,
+     * repetitions, JVM flags) is in every row.
+     */
+    @Test
+    void cliBenchMinimalEngineRepeatsInRotatedOrderAsJson() {
+        assumeKvmDemandPaging("kvm");
+        BenchOutput run = bench("--engine", "minimal", "--mechanism", "all", "--backing",
+                "anonymous", "--vcpus", "2", "--memory", "1M", "--access", "read", "--repeat", "2",
+                "--json");
+        List<Map<String, String>> rows = run.jsonRows();
+        assertThat(rows).extracting(r -> r.get("mechanism"))
+                .containsExactly("kvm", "uffd-missing", "none");
+        long pages = 2 * (1L << 20) / PAGE;
+        for (Map<String, String> row : rows) {
+            assertThat(row).containsEntry("engine", "minimal").containsEntry("repeats", "2")
+                    .containsEntry("warmup_runs", "0").containsEntry("mismatches", "0")
+                    .containsEntry("not_installed_once", "0")
+                    .containsEntry("run_order", "kvm uffd-missing none | uffd-missing none kvm")
+                    .containsEntry("pages", String.valueOf(pages));
+            assertThat(row.get("jvm_flags")).contains("-XX:TieredStopAtLevel=1");
+            assertThat(row.get("pages_per_second_runs").split(",")).hasSize(2);
+            double min = Double.parseDouble(row.get("pages_per_second_min"));
+            double median = Double.parseDouble(row.get("pages_per_second"));
+            double max = Double.parseDouble(row.get("pages_per_second_max"));
+            assertThat(min).isPositive().isLessThanOrEqualTo(median);
+            assertThat(median).isLessThanOrEqualTo(max);
+        }
+        Map<String, String> kvm = rows.get(0);
+        assertThat(kvm.get("run_positions")).isEqualTo("[1, 3]");
+        // KVM: one exit per 4 KiB page, each page fetched on demand and timed.
+        assertThat(kvm).containsEntry("demand_pages", String.valueOf(pages))
+                .containsEntry("fault_events", String.valueOf(pages))
+                .containsEntry("fault_to_install_count", String.valueOf(2 * pages));
+        assertNumbersAreSane(kvm);
+        assertThat(run.err()).contains("[1/6] kvm on anonymous", "repetition 1/2",
+                "[4/6] uffd-missing on anonymous", "[6/6] kvm on anonymous", "repetition 2/2");
+    }
+
     /** --source file with a named image: the file is written, kept, and served. */
     @Test
     void cliBenchFromAnImageFileAsJson() throws Exception {
@@ -287,10 +327,10 @@ class PostcopyTouchTest {
 
     /**
      * One table row: mechanism backing vCPUs pages demand swept prefill faults pages/s
-     * min-max p50 p99 p99.9 bytes/fault mismatch.
+     * range(min-max) vCPU-min-max p50 p99 p99.9 max bytes/fault mismatch.
      */
     private static void assertTableRow(String[] r, String mechanism, String backing, int vcpus) {
-        assertThat(r).as(String.join(" ", r)).hasSize(15);
+        assertThat(r).as(String.join(" ", r)).hasSize(17);
         assertThat(r[0]).isEqualTo(mechanism);
         assertThat(r[1]).isEqualTo(backing);
         assertThat(Integer.parseInt(r[2])).isEqualTo(vcpus);
@@ -307,17 +347,22 @@ class PostcopyTouchTest {
             assertThat(prefilled).isZero();
             assertThat(Long.parseLong(r[7])).as("fault events").isPositive();
         }
-        assertThat(Double.parseDouble(r[8])).as("pages/s").isPositive();
-        String[] minMax = r[9].split("-");
+        double rate = Double.parseDouble(r[8]);
+        assertThat(rate).as("pages/s").isPositive();
+        // One repetition: its range is that one rate.
+        assertThat(r[9]).as("range").isEqualTo(r[8] + "-" + r[8]);
+        String[] minMax = r[10].split("-");
         assertThat(Double.parseDouble(minMax[0])).isPositive()
                 .isLessThanOrEqualTo(Double.parseDouble(minMax[1]));
-        double p50 = Double.parseDouble(r[10]);
-        double p99 = Double.parseDouble(r[11]);
-        double p999 = Double.parseDouble(r[12]);
+        double p50 = Double.parseDouble(r[11]);
+        double p99 = Double.parseDouble(r[12]);
+        double p999 = Double.parseDouble(r[13]);
+        double max = Double.parseDouble(r[14]);
         assertThat(p50).isLessThanOrEqualTo(p99);
         assertThat(p99).isLessThanOrEqualTo(p999);
-        Long.parseLong(r[13]);
-        assertThat(r[14]).as("mismatches").isEqualTo("0");
+        assertThat(p999).isLessThanOrEqualTo(max);
+        Long.parseLong(r[15]);
+        assertThat(r[16]).as("mismatches").isEqualTo("0");
     }
 
     private static void assertNumbersAreSane(Map<String, String> row) {

@@ -24,6 +24,7 @@ import org.kvmdp.uffd.Userfaultfd;
  * 4 KiB page from the source into the guest mapping, one KVM_MARK_PRESENT). userfaultfd
  * MISSING: one handler thread reads fault events and serves each with UFFDIO_COPY (a whole huge
  * page on hugetlb). No tracker, no checksums, no statistics beyond one latency per fault.
+ * Optionally every fetch crosses a {@link Wire} first, as the engine's sources do in bench.
  *
  * <p>Bookkeeping stays off the shared path: latencies go into a preallocated array per thread
  * (a vCPU or the handler) and installs into a per-page counter that only one thread writes
@@ -54,6 +55,16 @@ public final class MinimalHandler {
      */
     public static Run kvm(GuestVm guest, MemoryRegion region, long source,
             TouchPages.Params params) {
+        return kvm(guest, region, source, params, Wire.NONE.link());
+    }
+
+    /**
+     * As {@link #kvm(GuestVm, MemoryRegion, long, TouchPages.Params)} with every page crossing
+     * {@code wire} first: the vCPU thread books the 4 KiB on the link, copies, sleeps until the
+     * page would have arrived, then marks it present.
+     */
+    public static Run kvm(GuestVm guest, MemoryRegion region, long source,
+            TouchPages.Params params, Wire.Link wire) {
         long size = region.size();
         DemandPaging dp = DemandPaging.of(guest.vm());
         dp.enable();
@@ -70,8 +81,10 @@ public final class MinimalHandler {
         long gpa = region.gpa();
         TouchPages.Result r = TouchPages.run(guest, region, params, (vcpu, fault) -> {
             long start = System.nanoTime();
+            long arrival = wire.reserve(PAGE);
             long offset = fault.gpa() - gpa;
             NativeMemory.copy(source + offset, dst + offset, PAGE);
+            wire.await(arrival);
             dp.markPresent(fault.gpa(), PAGE);
             long nanos = System.nanoTime() - start;
             int v = vcpu.id();
@@ -95,6 +108,15 @@ public final class MinimalHandler {
      */
     public static Run uffdMissing(GuestVm guest, MemoryRegion region, long source,
             TouchPages.Params params, Duration handlerJoin) {
+        return uffdMissing(guest, region, source, params, handlerJoin, Wire.NONE.link());
+    }
+
+    /**
+     * As {@link #uffdMissing(GuestVm, MemoryRegion, long, TouchPages.Params, Duration)} with
+     * every fetch (a whole huge page on hugetlb) crossing {@code wire} before its UFFDIO_COPY.
+     */
+    public static Run uffdMissing(GuestVm guest, MemoryRegion region, long source,
+            TouchPages.Params params, Duration handlerJoin, Wire.Link wire) {
         boolean huge = region.memory().backing().isHugetlb();
         long unit = huge ? region.memory().backing().pageSize() : PAGE;
         long size = region.size();
@@ -117,6 +139,7 @@ public final class MinimalHandler {
                         }
                         long start = System.nanoTime();
                         long at = ((UffdEvent.PageFault) event.get()).pageAddress(unit);
+                        wire.await(wire.reserve(unit));
                         long rc = uffd.copyRaw(at, source + (at - base), unit, true);
                         // EEXIST: a fault of the other vCPU on this page was served first.
                         if (rc < 0 && rc != -Errno.EEXIST.code()) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.kvmdp.bench.MinimalHandler;
+import org.kvmdp.bench.Wire;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
@@ -42,7 +43,10 @@ import picocli.CommandLine.Spec;
                 + " once stops bench with exit code 1.",
                 "Method: --warmup untimed runs of every mechanism, then --repeat repetitions"
                 + " with the mechanisms in rotated order; the output states the method, the"
-                + " JVM and its heap, JIT and GC flags."})
+                + " JVM and its heap, JIT and GC flags.",
+                "With --wire every fetch of every source and mechanism crosses a modelled"
+                + " network; rows then show the guest stall per first touch that faulted (stall"
+                + " p50) and the bytes each such touch fetched (bytes/fault)."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -120,6 +124,20 @@ final class BenchCommand implements Callable<Integer> {
                     + " measured ones, then discarded.")
     int warmup;
 
+    @Option(names = "--wire", paramLabel = "WIRE", arity = "0..1", defaultValue = "none",
+            fallbackValue = "10g", converter = Converters.WireConverter.class,
+            description = "A network between source and destination, for every source and"
+                    + " mechanism alike: each request costs a latency plus its bytes over a"
+                    + " shared link of that bandwidth: 10g, 25g or 100g (Gb/s, 30 us per"
+                    + " request; --wire alone: 10g), or none (pages as fast as the source gives"
+                    + " them). A 4 KiB page costs 33 us at 10g, a 2 MiB huge page 1.7 ms.")
+    Wire wire;
+
+    @Option(names = "--wire-latency-us", paramLabel = "US",
+            description = "Per-request latency of --wire in microseconds (default 30), 0.."
+                    + MAX_WIRE_LATENCY_US + ".")
+    Double wireLatencyMicros;
+
     @Option(names = "--json", description = "Results as JSON instead of a table.")
     boolean json;
 
@@ -130,6 +148,7 @@ final class BenchCommand implements Callable<Integer> {
     static final long MAX_IMAGE_BYTES = 1L << 30;
     static final int MAX_REPEAT = 100;
     static final int MAX_WARMUP = 10;
+    static final int MAX_WIRE_LATENCY_US = 1_000_000;
     private static final long SEED = 0x6b766d6470L;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(2);
@@ -140,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BenchPlan<Mechanism> plan = new BenchPlan<>(runnable(), warmup, repeat);
-        BenchMethod method = BenchMethod.of(engine, plan, this::rowLabel);
+        BenchMethod method = BenchMethod.of(engine, plan, this::rowLabel, effectiveWire());
         Map<Mechanism, List<BenchRow>> measured = new LinkedHashMap<>();
         plan.mechanisms().forEach(m -> measured.put(m, new ArrayList<>()));
         List<String> failures = new ArrayList<>();
@@ -233,6 +252,19 @@ final class BenchCommand implements Callable<Integer> {
         if (engine == Engine.MINIMAL) {
             checkMinimal(checks);
         }
+        if (wireLatencyMicros != null) {
+            if (wire.isNone()) {
+                throw checks.fail("--wire-latency-us needs a wire: add --wire 10g, 25g or 100g");
+            }
+            if (!(wireLatencyMicros >= 0 && wireLatencyMicros <= MAX_WIRE_LATENCY_US)) {
+                throw checks.fail("--wire-latency-us must be 0.." + MAX_WIRE_LATENCY_US
+                        + ", got " + wireLatencyMicros);
+            }
+        }
+        if (!wire.isNone() && mechanism.mechanisms().equals(List.of(Mechanism.NONE))) {
+            throw checks.fail("--wire has no effect on the guest with --mechanism none (the memory"
+                    + " is filled before the guest runs): drop --wire or pick another mechanism");
+        }
         if (sweepAfterDemand < -1) {
             throw checks.fail("--sweep-after-demand must be -1 (never), 0 (at once) or a page"
                     + " count, got " + sweepAfterDemand);
@@ -261,6 +293,12 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The wire of this run: the preset, with --wire-latency-us if given. */
+    Wire effectiveWire() {
+        return wireLatencyMicros == null ? wire
+                : wire.withLatencyNanos(Math.round(wireLatencyMicros * 1000));
+    }
+
     /** One run of {@code m} on a fresh VM, by the chosen engine (none: the same prefill). */
     private BenchRow runOne(Mechanism m) {
         return engine == Engine.MINIMAL && m != Mechanism.NONE ? runMinimal(m) : runFull(m);
@@ -277,15 +315,17 @@ final class BenchCommand implements Callable<Integer> {
                     Pages.SIZE, SEED, 0, RUN_TIMEOUT);
             try (GuestMemory image = GuestMemory.allocate(Backing.ANONYMOUS, region.size())) {
                 image.write(0, PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED).array());
+                Wire.Link link = effectiveWire().link();
                 MinimalHandler.Run r = switch (m) {
-                    case KVM -> MinimalHandler.kvm(guest, region, image.address(), touch);
+                    case KVM -> MinimalHandler.kvm(guest, region, image.address(), touch, link);
                     case UFFD_MISSING -> MinimalHandler.uffdMissing(guest, region,
-                            image.address(), touch, PAGE_TIMEOUT);
+                            image.address(), touch, PAGE_TIMEOUT, link);
                     default -> throw new IllegalArgumentException("no minimal handler for "
                             + m.label());
                 };
                 return BenchRow.ofMinimal(rowLabel(m), Converters.label(backing), vcpus,
-                        memoryPerVcpu, access.label(), source.label(), r);
+                        memoryPerVcpu, access.label(), source.label(), wireLabel(),
+                        link.meanLateNanos() / 1e3, r);
             }
         }
     }
@@ -303,13 +343,21 @@ final class BenchCommand implements Callable<Integer> {
                             .withPrefetchPages(prefetch),
                     sweepAfterDemand < 0 ? PostcopyDestination.SWEEP_NEVER : sweepAfterDemand, RUN_TIMEOUT);
             try (BenchSource pages = BenchSource.open(source,
-                    PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image)) {
+                    PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image, effectiveWire())) {
                 PostcopyTouchRun.Result r = PostcopyTouchRun.run(m, guest, region,
                         pages.source(), params);
                 return BenchRow.of(rowLabel(m), Converters.label(backing), vcpus, memoryPerVcpu,
-                        access.label(), source.label(), r);
+                        access.label(), source.label(), wireLabel(), pages.wireLateMicros(), r);
             }
         }
+    }
+
+    /** The wire as rows name it: "none", or e.g. "10g" / "10g@50us" with another latency. */
+    private String wireLabel() {
+        Wire w = effectiveWire();
+        return w.isNone() || wireLatencyMicros == null ? w.name()
+                : w.name() + "@" + new java.math.BigDecimal(wireLatencyMicros.toString())
+                        .stripTrailingZeros().toPlainString() + "us";
     }
 
     /** The mechanism's label, with +pfN when it ran with prefetch (none never prefetches). */

@@ -8,6 +8,7 @@ import java.lang.management.RuntimeMXBean;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import org.kvmdp.bench.Wire;
 
 /**
  * How a bench run measured, printed with its results: the engine, warm-up runs, repetitions
@@ -15,13 +16,15 @@ import java.util.stream.Collectors;
  * JVM itself, not from what a script meant to pass).
  *
  * @param runOrder the mechanisms of each measured repetition, in the order they ran
+ * @param wire the wire model every fetch crossed, described ({@link Wire#describe})
  * @param jvmFlags the -X and -XX input arguments of this JVM (heap, JIT, GC), in order
  * @param collectors the garbage collectors in use, by the JVM's names
  */
 record BenchMethod(String engine, int warmup, int repeats, List<List<String>> runOrder,
-        String jvm, List<String> jvmFlags, List<String> collectors, String compiler) {
+        String wire, String jvm, List<String> jvmFlags, List<String> collectors, String compiler) {
     BenchMethod {
         Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(wire, "wire");
         runOrder = runOrder.stream().map(List::copyOf).toList();
         Objects.requireNonNull(jvm, "jvm");
         jvmFlags = List.copyOf(jvmFlags);
@@ -31,7 +34,7 @@ record BenchMethod(String engine, int warmup, int repeats, List<List<String>> ru
 
     /** The method of {@code plan} run with {@code engine} in this JVM. */
     static <M> BenchMethod of(Engine engine, BenchPlan<M> plan,
-            java.util.function.Function<M, String> label) {
+            java.util.function.Function<M, String> label, Wire wire) {
         RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         List<List<String>> order = new java.util.ArrayList<>();
@@ -39,7 +42,7 @@ record BenchMethod(String engine, int warmup, int repeats, List<List<String>> ru
             order.add(plan.order(r).stream().map(label).toList());
         }
         return new BenchMethod(engine.label(), plan.warmup(), plan.repeats(), order,
-                runtime.getVmName() + " " + runtime.getVmVersion(),
+                wire.describe(), runtime.getVmName() + " " + runtime.getVmVersion(),
                 jitAndGcFlags(runtime.getInputArguments()),
                 ManagementFactory.getGarbageCollectorMXBeans().stream()
                         .map(GarbageCollectorMXBean::getName).toList(),
@@ -68,11 +71,15 @@ record BenchMethod(String engine, int warmup, int repeats, List<List<String>> ru
                         : "the post-copy engine: tracker, source, checksums, statistics")
                         + "); " + warmup + " warm-up run(s) per mechanism, untimed; " + repeats
                         + " measured repetition(s), mechanisms in rotated order: "
-                        + runOrderText() + "; every run on a fresh VM in this one JVM",
+                        + runOrderText() + "; every run on a fresh VM in this one JVM; wire "
+                        + (wire.equals("none") ? "none (pages as fast as the source gives them)"
+                                : wire + ", for every source and mechanism alike"),
                 "# JVM: " + jvm + "; heap/JIT/GC flags: " + flags + "; collectors: "
                         + String.join(", ", collectors) + "; compiler: " + compiler,
-                "# pages/s: median of the repetitions, range: min-max across them; p50/p99/p99.9:"
-                        + " median over the repetitions of each run's percentile, max: the"
-                        + " largest of any run");
+                "# pages/s: median of the repetitions, range: min-max across them; p50/p99/p99.9"
+                        + " and stall: median over the repetitions of each run's percentile, max:"
+                        + " the largest of any run; stall p50: per first touch that faulted, the"
+                        + " time the vCPU could not run (KVM: serving its exit; userfaultfd: the"
+                        + " handler from reading the event to waking the vCPU, a lower bound)");
     }
 }

@@ -9,7 +9,7 @@ import org.kvmdp.postcopy.LatencySummary;
 
 /**
  * One mechanism's measured repetitions and what bench reports of them: pages/s as the median
- * with its range, latencies as {@link BenchStats#acrossRepetitions}, counts and per-vCPU rates
+ * with its range, latencies and guest stalls as {@link BenchStats#acrossRepetitions}, counts and per-vCPU rates
  * of the median repetition, mismatches and bad installs summed over every repetition, and the
  * method. {@link #fields} is the one ordered list of names and values the JSON and CSV writers
  * print: the fields of a single run first (as before repetitions existed), then the new ones.
@@ -56,6 +56,10 @@ record BenchResult(List<BenchRow> runs, List<Integer> positions, BenchMethod met
         return BenchStats.acrossRepetitions(runs.stream().map(BenchRow::faultToInstall).toList());
     }
 
+    LatencySummary guestStall() {
+        return BenchStats.acrossRepetitions(runs.stream().map(BenchRow::guestStall).toList());
+    }
+
     long mismatches() {
         return runs.stream().mapToLong(BenchRow::mismatches).sum();
     }
@@ -72,8 +76,9 @@ record BenchResult(List<BenchRow> runs, List<Integer> positions, BenchMethod met
     /** Names in output order, whatever the values. */
     static List<String> fieldNames() {
         BenchRow any = new BenchRow("", "", 1, 0, "", "", 0, 0, 0, 0, 0, 0, List.of(),
-                new LatencySummary(0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
-        BenchMethod method = new BenchMethod("", 0, 1, List.of(List.of("")), "", List.of(),
+                new LatencySummary(0, 0, 0, 0, 0), 0, 0, 0, 0, 0, new LatencySummary(0, 0, 0, 0, 0),
+                "", 0);
+        BenchMethod method = new BenchMethod("", 0, 1, List.of(List.of("")), "", "", List.of(),
                 List.of(), "");
         return List.copyOf(new BenchResult(List.of(any), List.of(1), method).fields().keySet());
     }
@@ -92,6 +97,11 @@ record BenchResult(List<BenchRow> runs, List<Integer> positions, BenchMethod met
         f.put("fault_to_install_p99_us", latency.p99Nanos() / 1e3);
         f.put("fault_to_install_p999_us", latency.p999Nanos() / 1e3);
         f.put("fault_to_install_max_us", latency.maxNanos() / 1e3);
+        LatencySummary stall = guestStall();
+        f.put("guest_stall_count", stall.count());
+        f.put("guest_stall_p50_us", stall.p50Nanos() / 1e3);
+        f.put("guest_stall_p99_us", stall.p99Nanos() / 1e3);
+        f.put("guest_stall_max_us", stall.maxNanos() / 1e3);
         f.put("mismatches", mismatches());
         f.put("not_installed_once", notInstalledOnce());
         f.put("engine", method.engine());

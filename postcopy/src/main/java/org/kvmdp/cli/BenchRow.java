@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.kvmdp.bench.MinimalHandler;
+import org.kvmdp.bench.Wire;
 import org.kvmdp.postcopy.LatencySummary;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.Pages;
@@ -19,12 +20,18 @@ import org.kvmdp.postcopy.driver.PostcopyTouchRun;
  * @param pagesPerSecond pages the guest touched per second of its whole run (all vCPUs)
  * @param vcpuPagesPerSecond each vCPU's pages per second of its own run, in vCPU order
  * @param faultToInstall latency of demand requests that waited (zero count for none)
+ * @param guestStall per fault event (a first touch that faulted), the time the vCPU could
+ *     not run: see {@link PostcopyTouchRun.Result#guestStall} (zero count for none)
+ * @param wire the wire model the pages crossed ({@link Wire#name}, "none" without one)
+ * @param wireLateMicros how late, on average, a wait for the wire woke after the modelled
+ *     arrival (the sleep's wake-up latency; 0 without a wire)
  */
 record BenchRow(String mechanism, String backing, int vcpus, long memoryPerVcpu, String access,
         String source, long pages, long demandPages, long sweptPages, long prefilledPages,
         long faultEvents, double pagesPerSecond, List<Double> vcpuPagesPerSecond,
         LatencySummary faultToInstall, long bytesPerFault, long mismatches,
-        long notInstalledOnce, double guestSeconds, double migrationSeconds) {
+        long notInstalledOnce, double guestSeconds, double migrationSeconds,
+        LatencySummary guestStall, String wire, double wireLateMicros) {
     BenchRow {
         Objects.requireNonNull(mechanism, "mechanism");
         Objects.requireNonNull(backing, "backing");
@@ -32,11 +39,14 @@ record BenchRow(String mechanism, String backing, int vcpus, long memoryPerVcpu,
         Objects.requireNonNull(source, "source");
         vcpuPagesPerSecond = List.copyOf(vcpuPagesPerSecond);
         Objects.requireNonNull(faultToInstall, "faultToInstall");
+        Objects.requireNonNull(guestStall, "guestStall");
+        Objects.requireNonNull(wire, "wire");
     }
 
     /** The row of a finished run; the settings come from the command line. */
     static BenchRow of(String mechanism, String backing, int vcpus, long memoryPerVcpu,
-            String access, String source, PostcopyTouchRun.Result r) {
+            String access, String source, String wire, double wireLateMicros,
+            PostcopyTouchRun.Result r) {
         MigrationReport report = r.report();
         long guestNanos = Math.max(r.guest().elapsedNanos(), 1);
         return new BenchRow(mechanism, backing, vcpus, memoryPerVcpu, access, source,
@@ -44,32 +54,37 @@ record BenchRow(String mechanism, String backing, int vcpus, long memoryPerVcpu,
                 r.prefilledPages(), r.faultEvents(), r.guest().touched() * 1e9 / guestNanos,
                 r.pagesPerSecondPerVcpu(), report.faultToInstall(), r.bytesPerFault(),
                 r.guest().mismatches(), r.notInstalledOnce(), guestNanos / 1e9,
-                report.elapsed().toNanos() / 1e9);
+                report.elapsed().toNanos() / 1e9, r.guestStall(), wire, wireLateMicros);
     }
 
     /**
      * The row of a run of the minimal handlers: every page demand-fetched (nothing swept or
      * prefilled), latencies exact from the handler's own record, the migration as long as the
-     * guest's run (the handler has no other phase).
+     * guest's run (the handler has no other phase). The handlers' per-fault time is both the
+     * fault-to-install latency and the guest stall: KVM, the vCPU serving its own exit;
+     * userfaultfd, the handler from reading the event to waking the vCPU.
      */
     static BenchRow ofMinimal(String mechanism, String backing, int vcpus, long memoryPerVcpu,
-            String access, String source, MinimalHandler.Run r) {
+            String access, String source, String wire, double wireLateMicros,
+            MinimalHandler.Run r) {
         long guestNanos = Math.max(r.guest().elapsedNanos(), 1);
         List<Double> perVcpu = r.guest().vcpus().stream()
                 .map(v -> v.touched() * 1e9 / Math.max(v.elapsedNanos(), 1)).toList();
         long pages = memoryPerVcpu * vcpus / Pages.SIZE;
+        LatencySummary perFault = BenchStats.latency(r.latencyNanos());
         return new BenchRow(mechanism, backing, vcpus, memoryPerVcpu, access, source, pages,
                 r.bytesFetched() / Pages.SIZE, 0, 0, r.faults(),
-                r.guest().touched() * 1e9 / guestNanos, perVcpu,
-                BenchStats.latency(r.latencyNanos()),
+                r.guest().touched() * 1e9 / guestNanos, perVcpu, perFault,
                 r.faults() == 0 ? 0 : r.bytesFetched() / r.faults(), r.guest().mismatches(),
-                r.notInstalledOnce(), guestNanos / 1e9, guestNanos / 1e9);
+                r.notInstalledOnce(), guestNanos / 1e9, guestNanos / 1e9, perFault, wire,
+                wireLateMicros);
     }
 
     /** The names {@link #fields} has, in order, whatever the values. */
     static List<String> fieldNames() {
         BenchRow any = new BenchRow("", "", 1, 0, "", "", 0, 0, 0, 0, 0, 0, List.of(),
-                new LatencySummary(0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
+                new LatencySummary(0, 0, 0, 0, 0), 0, 0, 0, 0, 0, new LatencySummary(0, 0, 0, 0, 0),
+                "", 0);
         return List.copyOf(any.fields().keySet());
     }
 
@@ -98,6 +113,8 @@ record BenchRow(String mechanism, String backing, int vcpus, long memoryPerVcpu,
         f.put("memory_per_vcpu_bytes", memoryPerVcpu);
         f.put("access", access);
         f.put("source", source);
+        f.put("wire", wire);
+        f.put("wire_late_us", wireLateMicros);
         f.put("pages", pages);
         f.put("demand_pages", demandPages);
         f.put("swept_pages", sweptPages);
@@ -110,6 +127,10 @@ record BenchRow(String mechanism, String backing, int vcpus, long memoryPerVcpu,
         f.put("fault_to_install_p99_us", faultToInstall.p99Nanos() / 1e3);
         f.put("fault_to_install_p999_us", faultToInstall.p999Nanos() / 1e3);
         f.put("fault_to_install_max_us", faultToInstall.maxNanos() / 1e3);
+        f.put("guest_stall_count", guestStall.count());
+        f.put("guest_stall_p50_us", guestStall.p50Nanos() / 1e3);
+        f.put("guest_stall_p99_us", guestStall.p99Nanos() / 1e3);
+        f.put("guest_stall_max_us", guestStall.maxNanos() / 1e3);
         f.put("bytes_per_fault", bytesPerFault);
         f.put("mismatches", mismatches);
         f.put("not_installed_once", notInstalledOnce);

@@ -9,9 +9,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.kvmdp.bench.Wire;
 import org.kvmdp.postcopy.FilePageSource;
 import org.kvmdp.postcopy.MemoryPageSource;
 import org.kvmdp.postcopy.PageSource;
+import org.kvmdp.postcopy.WirePageSource;
 import org.kvmdp.postcopy.tcp.PageServer;
 import org.kvmdp.postcopy.tcp.TcpOptions;
 import org.kvmdp.postcopy.tcp.TcpPageSource;
@@ -41,6 +43,20 @@ final class BenchSource implements AutoCloseable {
      * run can read the same file), else a temporary file.
      */
     static BenchSource open(SourceKind kind, ByteBuffer image, Path imageFile) {
+        return open(kind, image, imageFile, Wire.NONE);
+    }
+
+    /** As {@link #open(SourceKind, ByteBuffer, Path)}, every fetch crossing {@code wire}. */
+    static BenchSource open(SourceKind kind, ByteBuffer image, Path imageFile, Wire wire) {
+        BenchSource plain = openPlain(kind, image, imageFile);
+        if (wire.isNone()) {
+            return plain;
+        }
+        return new BenchSource(WirePageSource.over(plain.source, wire), plain.server, plain.served,
+                plain.temporaryFile);
+    }
+
+    private static BenchSource openPlain(SourceKind kind, ByteBuffer image, Path imageFile) {
         switch (kind) {
             case MEMORY:
                 return new BenchSource(MemoryPageSource.wrap(image), null, null, null);
@@ -100,6 +116,11 @@ final class BenchSource implements AutoCloseable {
 
     PageSource source() {
         return source;
+    }
+
+    /** How late waits for the wire woke, in microseconds on average; 0 without a wire. */
+    double wireLateMicros() {
+        return source instanceof WirePageSource w ? w.link().meanLateNanos() / 1e3 : 0;
     }
 
     /** Closes the source, then the server, then deletes a temporary image file. */

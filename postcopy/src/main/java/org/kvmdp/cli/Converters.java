@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.kvmdp.bench.Wire;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
 import picocli.CommandLine.ITypeConverter;
@@ -91,6 +92,15 @@ final class Converters {
         MechanismNames() {
             addAll(Mechanism.labels());
             add(MechanismChoice.ALL_LABEL);
+        }
+    }
+
+    /** A --wire preset: 10g, 25g, 100g or none. */
+    static final class WireConverter implements ITypeConverter<Wire> {
+        @Override
+        public Wire convert(String value) {
+            return Wire.preset(value).orElseThrow(() -> new TypeConversionException("'" + value
+                    + "' is not a wire; pick one of 10g, 25g, 100g, none"));
         }
     }
 

@@ -6,7 +6,7 @@ import org.HdrHistogram.AbstractHistogram;
 /** Percentiles of a latency distribution in nanoseconds. */
 public record LatencySummary(long count, long p50Nanos, long p99Nanos, long p999Nanos,
         long maxNanos) {
-    static LatencySummary of(AbstractHistogram h) {
+    public static LatencySummary of(AbstractHistogram h) {
         if (h.getTotalCount() == 0) {
             return new LatencySummary(0, 0, 0, 0, 0);
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.kvmdp.bench.Wire;
 
 class BenchMethodTest {
     @Test
@@ -18,7 +19,7 @@ class BenchMethodTest {
     @Test
     void theMethodOfThisJvmIsReadFromTheJvmItself() {
         BenchPlan<String> plan = new BenchPlan<>(List.of("kvm", "uffd-missing"), 1, 2);
-        BenchMethod m = BenchMethod.of(Engine.MINIMAL, plan, s -> s + "+x");
+        BenchMethod m = BenchMethod.of(Engine.MINIMAL, plan, s -> s + "+x", Wire.preset("25g").orElseThrow());
         assertThat(m.engine()).isEqualTo("minimal");
         assertThat(m.runOrder()).containsExactly(List.of("kvm+x", "uffd-missing+x"),
                 List.of("uffd-missing+x", "kvm+x"));
@@ -29,6 +30,6 @@ class BenchMethodTest {
         assertThat(m.collectors()).isNotEmpty();
         assertThat(m.describe()).hasSize(3).allSatisfy(l -> assertThat(l).startsWith("# "));
         assertThat(m.describe().get(0)).contains("engine minimal", "1 warm-up run(s)",
-                "2 measured repetition(s)");
+                "2 measured repetition(s)", "wire 25g: 25 Gb/s, 30.0 us per request");
     }
 }

@@ -19,17 +19,20 @@ class BenchOutputTest {
     static final BenchRow KVM = new BenchRow("kvm", "shmem", 2, 2L << 20, "read", "tcp", 1024,
             700, 324, 0, 690, 123456.789, List.of(61000.5, 62500.25),
             new LatencySummary(700, 41_500, 230_000, 1_200_000, 1_500_000), 4096, 0, 0, 0.0083,
-            0.0121);
+            0.0121, new LatencySummary(690, 45_000, 240_000, 1_300_000, 1_600_000), "10g", 12.5);
     static final BenchRow NONE = new BenchRow("none", "shmem", 2, 2L << 20, "read", "tcp", 1024,
             0, 0, 1024, 0, 2_000_000.5, List.of(1_000_000.0, 1_100_000.0),
-            new LatencySummary(0, 0, 0, 0, 0), 0, 3, 1, 0.0005, 0.004);
+            new LatencySummary(0, 0, 0, 0, 0), 0, 3, 1, 0.0005, 0.004, new LatencySummary(0, 0, 0, 0, 0),
+            "10g", 0);
 
     /** A second repetition of KVM: slower, one wrong page, a longer tail. */
     static final BenchRow KVM_SLOWER = new BenchRow("kvm", "shmem", 2, 2L << 20, "read", "tcp",
             1024, 700, 324, 0, 690, 100000.0, List.of(50000.0, 50000.0),
-            new LatencySummary(700, 43_500, 250_000, 1_000_000, 2_500_000), 4096, 1, 0, 0.01, 0.015);
+            new LatencySummary(700, 43_500, 250_000, 1_000_000, 2_500_000), 4096, 1, 0, 0.01, 0.015,
+            new LatencySummary(690, 47_000, 260_000, 1_100_000, 2_600_000), "10g", 12.5);
     static final BenchMethod METHOD = new BenchMethod("full", 1, 2,
-            List.of(List.of("kvm", "none"), List.of("none", "kvm")), "OpenJDK 64-Bit Server VM 17.0.9",
+            List.of(List.of("kvm", "none"), List.of("none", "kvm")), "10g: 10 Gb/s, 30.0 us per request",
+            "OpenJDK 64-Bit Server VM 17.0.9",
             List.of("-Xmx1g", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
             List.of("Copy", "MarkSweepCompact"), "HotSpot 64-Bit Tiered Compilers");
     static final BenchResult KVM_RESULT = new BenchResult(List.of(KVM, KVM_SLOWER), List.of(1, 2),
@@ -40,7 +43,7 @@ class BenchOutputTest {
     /** A result of one run, for the tests that look at a single row's fields. */
     static BenchResult single(BenchRow row) {
         return new BenchResult(List.of(row), List.of(1), new BenchMethod("full", 0, 1,
-                List.of(List.of(row.mechanism())), "vm", List.of(), List.of("Copy"), "jit"));
+                List.of(List.of(row.mechanism())), "none", "vm", List.of(), List.of("Copy"), "jit"));
     }
 
     @Test
@@ -71,6 +74,11 @@ class BenchOutputTest {
         assertThat((Double) f.get("fault_to_install_max_us")).isCloseTo(2500.0, within(1e-9));
         assertThat(f.get("fault_to_install_count")).isEqualTo(1400L);
         assertThat(f.get("mismatches")).isEqualTo(1L);
+        assertThat((Double) f.get("guest_stall_p50_us")).isCloseTo(46.0, within(1e-9));
+        assertThat((Double) f.get("guest_stall_p99_us")).isCloseTo(250.0, within(1e-9));
+        assertThat((Double) f.get("guest_stall_max_us")).isCloseTo(2600.0, within(1e-9));
+        assertThat(f.get("guest_stall_count")).isEqualTo(1380L);
+        assertThat(f.get("wire")).isEqualTo("10g");
         assertThat(KVM_RESULT.verified()).isFalse();
         assertThat(f).containsEntry("engine", "full").containsEntry("repeats", 2)
                 .containsEntry("warmup_runs", 1).containsEntry("run_positions", List.of(1, 2))
@@ -97,7 +105,8 @@ class BenchOutputTest {
     void jsonStringsKeepQuotesBackslashesAndControlCharacters() {
         String nasty = "a\"b\\c\nd\te\u0001f";
         BenchRow row = new BenchRow(nasty, "shmem", 1, 4096, "read", "memory", 1, 1, 0, 0, 1, 1,
-                List.of(1.0), new LatencySummary(1, 1, 1, 1, 1), 4096, 0, 0, 1, 1);
+                List.of(1.0), new LatencySummary(1, 1, 1, 1, 1), 4096, 0, 0, 1, 1,
+                new LatencySummary(1, 1, 1, 1, 1), "none", 0);
         Map<?, ?> parsed = (Map<?, ?>) ((List<?>) ((Map<?, ?>) JsonParser.parse(
                 BenchJson.write(List.of(single(row))))).get("rows")).get(0);
         assertThat(parsed.get("mechanism")).isEqualTo(nasty);
@@ -108,7 +117,7 @@ class BenchOutputTest {
     void jsonHasNoNaNOrInfinity() {
         BenchRow row = new BenchRow("kvm", "shmem", 1, 4096, "read", "memory", 1, 1, 0, 0, 1,
                 Double.NaN, List.of(Double.POSITIVE_INFINITY), new LatencySummary(0, 0, 0, 0, 0),
-                0, 0, 0, 0, 0);
+                0, 0, 0, 0, 0, new LatencySummary(0, 0, 0, 0, 0), "none", 0);
         Map<?, ?> parsed = (Map<?, ?>) ((List<?>) ((Map<?, ?>) JsonParser.parse(
                 BenchJson.write(List.of(single(row))))).get("rows")).get(0);
         assertThat(parsed.get("pages_per_second")).isNull();
@@ -133,7 +142,8 @@ class BenchOutputTest {
         assertThat(header).isEqualTo(BenchResult.fieldNames()).contains("mechanism",
                 "pages_per_second", "vcpu_pages_per_second", "fault_to_install_p50_us",
                 "fault_to_install_p99_us", "fault_to_install_p999_us", "bytes_per_fault",
-                "demand_pages", "swept_pages", "mismatches", "engine", "pages_per_second_min",
+                "demand_pages", "swept_pages", "mismatches", "wire", "wire_late_us", "guest_stall_p50_us",
+                "guest_stall_p99_us", "guest_stall_max_us", "guest_stall_count", "engine", "pages_per_second_min",
                 "pages_per_second_max", "pages_per_second_runs", "repeats", "warmup_runs",
                 "run_positions", "run_order", "jvm_flags", "gc", "jit");
         for (int i = 0; i < 2; i++) {
@@ -159,7 +169,8 @@ class BenchOutputTest {
     @Test
     void csvQuotesCellsWithCommasOrQuotes() {
         BenchRow row = new BenchRow("a,\"b\"", "shmem", 1, 4096, "read", "memory", 1, 1, 0, 0, 1, 1,
-                List.of(1.0), new LatencySummary(1, 1, 1, 1, 1), 4096, 0, 0, 1, 1);
+                List.of(1.0), new LatencySummary(1, 1, 1, 1, 1), 4096, 0, 0, 1, 1,
+                new LatencySummary(1, 1, 1, 1, 1), "none", 0);
         assertThat(BenchCsv.write(List.of(single(row))).split("\n")[1]).startsWith("\"a,\"\"b\"\"\",shmem,");
     }
 
@@ -167,25 +178,27 @@ class BenchOutputTest {
     void tableHasAHeaderALinePerMechanismTheKeyAndTheMethod() {
         String table = BenchTable.write(List.of(KVM_RESULT, NONE_RESULT), METHOD);
         String[] lines = table.split("\n");
-        assertThat(lines).hasSize(7);
+        assertThat(lines).hasSize(8);
         assertThat(lines[0].split("\\s+")).contains("mechanism", "pages/s", "range(min-max)",
-                "p50(us)", "p99(us)", "p99.9(us)", "max(us)", "bytes/fault", "demand", "swept",
-                "mismatch");
+                "p50(us)", "p99(us)", "p99.9(us)", "max(us)", "stall", "bytes/fault", "demand",
+                "swept", "mismatch");
         // Median 111728, range 100000-123457, per vCPU of the median (slower) run, latencies
         // the median over the two runs, mismatches summed.
         assertThat(lines[1].split("\\s+")).containsExactly("kvm", "shmem", "2", "1024", "700",
                 "324", "0", "690", "111728", "100000-123457", "50000-50000", "42.5", "240.0",
-                "1100.0", "2500.0", "4096", "1");
+                "1100.0", "2500.0", "46.0", "4096", "1");
         assertThat(lines[2].split("\\s+")).containsExactly("none", "shmem", "2", "1024", "0", "0",
                 "1024", "0", "2000001", "2000001-2000001", "1000000-1100000", "0.0", "0.0", "0.0",
-                "0.0", "0", "6");
+                "0.0", "0.0", "0", "6");
         assertThat(lines[3]).startsWith("# pages/s").contains("Checksums of every page verified");
         assertThat(lines[4]).startsWith("# method: engine full").contains("1 warm-up run(s)",
-                "2 measured repetition(s)", "rotated order: kvm none | none kvm");
+                "2 measured repetition(s)", "rotated order: kvm none | none kvm",
+                "wire 10g: 10 Gb/s, 30.0 us per request, for every source and mechanism alike");
         assertThat(lines[5]).startsWith("# JVM: OpenJDK 64-Bit Server VM 17.0.9").contains(
                 "-Xmx1g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", "Copy, MarkSweepCompact",
                 "HotSpot 64-Bit Tiered Compilers");
         assertThat(lines[6]).startsWith("# pages/s: median of the repetitions");
+        assertThat(lines[7]).startsWith("# wire waits sleep").endsWith("per wait: kvm 12.5 us; none 0.0 us");
     }
 
     @Test
@@ -193,7 +206,8 @@ class BenchOutputTest {
         assertThat(KVM.verified()).isTrue();
         assertThat(NONE.verified()).isFalse();
         BenchRow installedTwice = new BenchRow("kvm", "shmem", 1, 4096, "read", "memory", 1, 1, 0,
-                0, 1, 1, List.of(1.0), new LatencySummary(1, 1, 1, 1, 1), 4096, 0, 1, 1, 1);
+                0, 1, 1, List.of(1.0), new LatencySummary(1, 1, 1, 1, 1), 4096, 0, 1, 1, 1,
+                new LatencySummary(1, 1, 1, 1, 1), "none", 0);
         assertThat(installedTwice.verified()).isFalse();
     }
 

@@ -46,6 +46,11 @@ class CliTest {
         "bench --engine minimal --source tcp | --engine minimal copies pages from memory (--source is tcp): drop --source or use --engine full",
         "bench --engine minimal --prefetch 8 | --engine minimal fetches only the faulting page (--prefetch is 8)",
         "bench --engine minimal --sweep-after-demand 0 | --engine minimal has no background sweep (--sweep-after-demand is 0)",
+        "bench --wire 40g | '--wire': '40g' is not a wire; pick one of 10g, 25g, 100g, none",
+        "bench --wire-latency-us 50 | --wire-latency-us needs a wire: add --wire 10g, 25g or 100g",
+        "bench --wire none --wire-latency-us 50 | --wire-latency-us needs a wire",
+        "bench --wire 25g --wire-latency-us -1 | --wire-latency-us must be 0..1000000, got -1.0",
+        "bench --wire --mechanism none | --wire has no effect on the guest with --mechanism none",
         "bench --vcpus 129 --memory 4K | --vcpus 129: the touch_pages guest runs at most 128 vCPUs",
         "bench --vcpus 2 --memory 1G | --vcpus x --memory is more than 1G, the most bench holds as a source image in memory: lower --memory or --vcpus",
         "bench --backing hugetlb1g --memory 2G | --vcpus x --memory is more than 1G",
@@ -127,7 +132,7 @@ class CliTest {
                 "anonymous, thp, shmem, hugetlb2m, hugetlb1g",
                 "kvm, uffd-missing, uffd-minor, uffd-sharded, none, all", "uffd-minor needs shared memory",
                 "--engine=ENGINE", "full, minimal", "Default: full", "--repeat=N", "--warmup=N",
-                "rotated");
+                "rotated", "--wire[=WIRE]", "10g, 25g or 100g", "--wire-latency-us=US");
         CliRun migrate = CliRun.of("migrate", "--help");
         assertThat(oneLine(migrate.out())).contains("Default: kvm", "source, destination",
                 "--role source --listen 127.0.0.1:4444");

@@ -4,6 +4,7 @@ package org.kvmdp.postcopy.driver;
 import java.time.Duration;
 import java.util.Optional;
 import org.kvmdp.guest.TouchPages;
+import org.kvmdp.postcopy.LatencySummary;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PostcopyDestination;
@@ -28,6 +29,15 @@ public interface FaultPath extends AutoCloseable {
 
     /** Faults served so far (exits, notification-fd or userfaultfd events). */
     long faultEvents();
+
+    /**
+     * Per fault event served by a handler thread (userfaultfd), the time from reading it to
+     * waking the vCPU; valid after {@link #awaitCompletion}. Empty for KVM demand paging,
+     * whose vCPU threads serve their own exits (timed where the exits are handled).
+     */
+    default LatencySummary handlerStalls() {
+        return new LatencySummary(0, 0, 0, 0, 0);
+    }
 
     /** Events that came from KVM-internal accesses (notification fd), where told apart. */
     long internalEvents();

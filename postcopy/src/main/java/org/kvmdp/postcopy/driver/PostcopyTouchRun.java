@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.stream.Collectors;
+import org.HdrHistogram.Histogram;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
@@ -48,11 +49,14 @@ public final class PostcopyTouchRun {
 
     /**
      * The outcome: the guest's own result, the engine's report (checksums already verified),
-     * pages installed other than once, the fault events the driver served, and the pages
-     * copied in before the guest ran (all of them for Mechanism.NONE, else 0).
+     * pages installed other than once, the fault events the driver served, the pages
+     * copied in before the guest ran (all of them for Mechanism.NONE, else 0), and the guest
+     * stall per fault event: KVM, the vCPU thread's time from the exit to the next KVM_RUN
+     * (serving it); userfaultfd, the handler's time from reading the event to waking the vCPU
+     * (a lower bound: the kernel's delivery is not in it); none, nothing.
      */
     public record Result(TouchPages.Result guest, MigrationReport report, long notInstalledOnce,
-            long faultEvents, long prefilledPages) {
+            long faultEvents, long prefilledPages, LatencySummary guestStall) {
         /** Bytes demand-fetched per fault event (a whole huge page on uffd hugetlb). */
         public long bytesPerFault() {
             return faultEvents == 0 ? 0 : report.pagesDemandFetched() * Pages.SIZE / faultEvents;
@@ -97,15 +101,31 @@ public final class PostcopyTouchRun {
         try (FaultPath path = FaultPaths.open(mechanism, guest, region, params.touch().vcpus());
                 PostcopyDestination destination = destination(source, path.installer(), params)) {
             path.attach(destination);
-            TouchPages.Result result = runGuest(guest, region, destination, params,
-                    path.faultHandler());
+            TouchPages.MemoryFaultHandler served = path.faultHandler();
+            Histogram[] exitStalls = new Histogram[params.touch().vcpus()];
+            for (int i = 0; i < exitStalls.length; i++) {
+                exitStalls[i] = new Histogram(3);
+            }
+            // Each vCPU records into its own histogram: no sharing on the fault path.
+            TouchPages.Result result = runGuest(guest, region, destination, params, (vcpu, f) -> {
+                long start = System.nanoTime();
+                served.handle(vcpu, f);
+                exitStalls[vcpu.id()].recordValue(System.nanoTime() - start);
+            });
             MigrationReport report = path.awaitCompletion(params.completionTimeout());
             path.failure().ifPresent(e -> {
                 throw new IllegalStateException(mechanism.label() + ": the fault-handling thread"
                         + " failed", e);
             });
+            // The vCPU threads have ended (TouchPages joined them): their histograms are final.
+            Histogram stalls = new Histogram(3);
+            for (Histogram h : exitStalls) {
+                stalls.add(h);
+            }
+            LatencySummary guestStall = stalls.getTotalCount() > 0 ? LatencySummary.of(stalls)
+                    : path.handlerStalls();
             return new Result(result, report, path.pagesNotInstalledExactlyOnce(),
-                    path.faultEvents(), 0);
+                    path.faultEvents(), 0, guestStall);
         }
     }
 
@@ -131,7 +151,8 @@ public final class PostcopyTouchRun {
         }
         MigrationReport report = new MigrationReport(pages, 0, 0, region.size(), 0, Map.of(),
                 new LatencySummary(0, 0, 0, 0, 0), copy.elapsed());
-        return new Result(result, report, copy.pagesNotInstalledExactlyOnce(), 0, pages);
+        return new Result(result, report, copy.pagesNotInstalledExactlyOnce(), 0, pages,
+                new LatencySummary(0, 0, 0, 0, 0));
     }
 
     private static PostcopyDestination destination(PageSource source, PageInstaller installer,

@@ -3,6 +3,7 @@ package org.kvmdp.postcopy.driver;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.HdrHistogram.Histogram;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PostcopyDestination;
 
@@ -22,6 +23,11 @@ public abstract class UffdDriver implements AutoCloseable {
     /** Page-fault events read so far. */
     public long faultEvents() {
         return loop.faultEvents();
+    }
+
+    /** The handler's time per fault event; only once closed (see UffdFaultLoop#stalls). */
+    Histogram handlerStalls() {
+        return loop.stalls();
     }
 
     /** The handler thread's failure, if it failed. */

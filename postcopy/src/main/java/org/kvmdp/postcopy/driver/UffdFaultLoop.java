@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.nativeio.NativeBuffer;
 import org.kvmdp.postcopy.Pages;
@@ -38,6 +39,12 @@ final class UffdFaultLoop implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong faultEvents = new AtomicLong();
+    /**
+     * Per fault event, from reading it to its last page installed (the UFFDIO_COPY or
+     * UFFDIO_CONTINUE that wakes the vCPU): the stall the handler adds. Written by the handler
+     * thread only; read after it stopped.
+     */
+    private final Histogram stalls = new Histogram(3);
     private boolean registered;
 
     UffdFaultLoop(Userfaultfd uffd, MemoryRegion region, RegisterMode mode, int pagesPerUnit,
@@ -78,6 +85,7 @@ final class UffdFaultLoop implements AutoCloseable {
                 if (event.isEmpty()) {
                     continue;
                 }
+                long start = System.nanoTime();
                 if (!(event.get() instanceof UffdEvent.PageFault fault)) {
                     throw new IllegalStateException("unexpected userfaultfd event " + event.get());
                 }
@@ -94,6 +102,7 @@ final class UffdFaultLoop implements AutoCloseable {
                 for (int i = 0; i < pagesPerUnit; i++) {
                     destination.awaitPage(first + i, requester);
                 }
+                stalls.recordValue(System.nanoTime() - start);
             }
         } catch (Throwable e) {
             failure.compareAndSet(null, e);
@@ -103,6 +112,18 @@ final class UffdFaultLoop implements AutoCloseable {
 
     long faultEvents() {
         return faultEvents.get();
+    }
+
+    /**
+     * The handler's time per fault event, once the handler has stopped ({@link #close}); what
+     * the kernel adds before the event is read (delivery, queueing behind other events) is not
+     * in it, so it is a lower bound of the faulting vCPU's stall.
+     */
+    Histogram stalls() {
+        if (handler.isAlive()) {
+            throw new IllegalStateException("the handler thread still runs: close() first");
+        }
+        return stalls.copy();
     }
 
     Optional<Throwable> failure() {

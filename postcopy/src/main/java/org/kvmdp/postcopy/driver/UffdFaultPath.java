@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import org.HdrHistogram.Histogram;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
+import org.kvmdp.postcopy.LatencySummary;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PostcopyDestination;
@@ -118,6 +120,13 @@ final class UffdFaultPath implements FaultPath {
     @Override
     public long faultEvents() {
         return drivers.stream().mapToLong(UffdDriver::faultEvents).sum();
+    }
+
+    @Override
+    public LatencySummary handlerStalls() {
+        Histogram all = new Histogram(3);
+        drivers.forEach(d -> all.add(d.handlerStalls()));
+        return LatencySummary.of(all);
     }
 
     @Override

@@ -138,6 +138,7 @@ public record Wire(String name, long latencyNanos, long bitsPerSecond) {
             if (arrival - now <= 0) {
                 return;
             }
+            TimerSlack.minimizeForThisThread();
             for (long left = arrival - now; left > 0; left = arrival - now) {
                 if (Thread.currentThread().isInterrupted()) {
                     return;

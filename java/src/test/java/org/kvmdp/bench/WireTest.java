@@ -82,4 +82,20 @@ class WireTest {
         assertThatThrownBy(() -> new Wire("x", 0, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Wire("x", -1, 1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aThreadThatSleepsForTheWireAsksForTheSmallestTimerSlack() throws Exception {
+        long[] slack = new long[2];
+        Thread t = new Thread(() -> {
+            slack[0] = TimerSlack.currentNanos();
+            TEN_G.link().await(System.nanoTime() + 1_000_000);
+            slack[1] = TimerSlack.currentNanos();
+        });
+        t.start();
+        t.join();
+        org.junit.jupiter.api.Assumptions.assumeTrue(slack[0] > 0, "no readable timerslack_ns here");
+        assertThat(slack[1]).isEqualTo(1);
+        // Only that thread: this one keeps its own.
+        assertThat(TimerSlack.currentNanos()).isEqualTo(slack[0]);
+    }
 }

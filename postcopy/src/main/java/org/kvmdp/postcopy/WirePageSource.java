@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
+import org.kvmdp.bench.TimerSlack;
 import org.kvmdp.bench.Wire;
 
 /**
@@ -115,6 +116,7 @@ public final class WirePageSource implements PageSource {
     }
 
     private void deliver() {
+        TimerSlack.minimizeForThisThread(); // it sleeps until each arrival, like Link.await
         try {
             while (!closed) {
                 Arrival a = arrivals.take();

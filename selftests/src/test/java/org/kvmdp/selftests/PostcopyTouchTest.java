@@ -196,12 +196,12 @@ class PostcopyTouchTest {
     void cliBenchMinimalEngineRepeatsInRotatedOrderAsJson() {
         assumeKvmDemandPaging("kvm");
         BenchOutput run = bench("--engine", "minimal", "--mechanism", "all", "--backing",
-                "anonymous", "--vcpus", "2", "--memory", "1M", "--access", "read", "--repeat", "2",
+                "anonymous", "--vcpus", "2", "--memory", "512K", "--access", "read", "--repeat", "2",
                 "--json");
         List<Map<String, String>> rows = run.jsonRows();
         assertThat(rows).extracting(r -> r.get("mechanism"))
                 .containsExactly("kvm", "uffd-missing", "none");
-        long pages = 2 * (1L << 20) / PAGE;
+        long pages = 2 * (512L << 10) / PAGE;
         for (Map<String, String> row : rows) {
             assertThat(row).containsEntry("engine", "minimal").containsEntry("repeats", "2")
                     .containsEntry("warmup_runs", "0").containsEntry("mismatches", "0")
@@ -240,8 +240,8 @@ class PostcopyTouchTest {
         assumeKvmDemandPaging("kvm");
         Wire wire = Wire.preset("10g").orElseThrow();
         List<List<String>> runs = new ArrayList<>(List.of(
-                List.of("--mechanism", "kvm", "--backing", "anonymous", "--memory", "1M"),
-                List.of("--mechanism", "uffd-missing", "--backing", "anonymous", "--memory", "1M")));
+                List.of("--mechanism", "kvm", "--backing", "anonymous", "--memory", "512K"),
+                List.of("--mechanism", "uffd-missing", "--backing", "anonymous", "--memory", "512K")));
         if (Backing.HUGETLB_2M.unavailabilityReason(SIZE).isEmpty()) {
             runs.add(List.of("--engine", "minimal", "--mechanism", "uffd-missing", "--backing",
                     "hugetlb2m", "--memory", "2M"));

@@ -36,6 +36,10 @@ _start:
 	je	do_jump
 	cmp	rdi, ACCESS_SPIN
 	je	do_spin
+	cmp	rdi, ACCESS_MC_READ
+	je	do_mc_read
+	cmp	rdi, ACCESS_MC_OUTSB
+	je	do_mc_outsb
 	mov	eax, -1			# unknown mode
 	jmp	report_done
 
@@ -111,6 +115,61 @@ do_jump:
 do_spin:
 	pause
 	jmp	do_spin
+
+# Memory poisoning: the host injects a machine check for a poisoned page
+# that the guest (mc_read) or KVM's emulator (mc_outsb) could not read.
+do_mc_read:
+	call	install_mc_handler
+	mov	rax, [r8]
+	mov	dx, PORT_VALUE
+	out	dx, eax
+	jmp	done
+
+do_mc_outsb:
+	call	install_mc_handler
+	jmp	do_outsb
+
+.set MC_VECTOR, 18
+.set MSR_MC0_ADDR, 0x402
+.set CODE64_SELECTOR, 0x08
+.set CR4_MCE, 1 << 6
+
+install_mc_handler:			# one IDT gate, vector 18 -> mc_handler; CR4.MCE on
+	lea	rax, [rip + mc_handler]
+	lea	rdi, [rip + idt + MC_VECTOR * 16]
+	mov	word ptr [rdi], ax		# offset 15:0
+	mov	word ptr [rdi + 2], CODE64_SELECTOR
+	mov	word ptr [rdi + 4], 0x8e00	# present, DPL 0, interrupt gate
+	shr	rax, 16
+	mov	word ptr [rdi + 6], ax		# offset 31:16
+	shr	rax, 16
+	mov	dword ptr [rdi + 8], eax	# offset 63:32
+	mov	dword ptr [rdi + 12], 0
+	lea	rax, [rip + idt]
+	mov	[rip + idtr_base], rax
+	lidt	[rip + idtr]
+	mov	rax, cr4
+	or	rax, CR4_MCE
+	mov	cr4, rax
+	ret
+
+mc_handler:				# report MC0_ADDR and stop: the access is not retried
+	mov	ecx, MSR_MC0_ADDR
+	rdmsr
+	mov	r11d, edx
+	mov	dx, PORT_MC_ADDR
+	out	dx, eax
+	mov	eax, r11d
+	out	dx, eax
+	jmp	done
+
+	.balign	16
+idt:
+	.space	16 * (MC_VECTOR + 1)
+idtr:
+	.word	16 * (MC_VECTOR + 1) - 1
+idtr_base:
+	.quad	0
 
 done:
 	xor	eax, eax

@@ -128,6 +128,19 @@ public final class DemandPaging {
         check("KVM_MARK_NON_PRESENT", markNonPresentRaw(gpa, size, 0, 0), range(gpa, size));
     }
 
+    /**
+     * See KVM_MARK_NON_PRESENT with KVM_DEMAND_PAGING_POISON (memory poisoning emulation): as
+     * {@link #markNonPresent}, and the pages will not arrive. A guest access exits with
+     * {@code MemoryFaultFlags.POISONED}, upon which the VMM injects a machine check
+     * ({@code MachineCheck.poisonConsumed}); KVM's own accesses fail instead of waiting.
+     * {@link #markPresent} after installing fresh contents unpoisons.
+     */
+    public void poison(long gpa, long size) {
+        checkRange(gpa, size);
+        check("KVM_MARK_NON_PRESENT(POISON)", markNonPresentRaw(gpa, size, POISON, 0),
+                range(gpa, size));
+    }
+
     /** KVM_MARK_NON_PRESENT with every field as given: 0 or -errno. */
     public int markNonPresentRaw(long gpa, long size, long flags, long reserved) {
         return NativeKvm.demandPagingRange(vm.fd(), MARK_NON_PRESENT, gpa, size, flags, reserved);

@@ -6,6 +6,7 @@ import org.kvmdp.nativeio.Uapi;
 /** Demand-paging numbers and struct layouts from the patched linux/kvm.h (via libkvmdp.so). */
 final class DemandPagingUapi {
     static final long ENABLE = Uapi.get("KVM_DEMAND_PAGING_ENABLE");
+    static final long POISON = Uapi.get("KVM_DEMAND_PAGING_POISON");
     static final int MAX_RANGES = Uapi.getInt("KVM_DEMAND_PAGING_MAX_RANGES");
     static final long MARK_PRESENT = Uapi.get("KVM_MARK_PRESENT");
     static final long MARK_NON_PRESENT = Uapi.get("KVM_MARK_NON_PRESENT");

@@ -23,6 +23,8 @@ public final class GuestAbi {
     public static final int PORT_DONE = 0x12;
     public static final int PORT_VALUE = 0x13;
     public static final int PORT_DATA = 0x14;
+    /** kvm_access's #MC handler: MC0_ADDR, low then high half; then PORT_DONE. */
+    public static final int PORT_MC_ADDR = 0x17;
 
     public static final int TOUCH_READ = 0;
     public static final int TOUCH_WRITE = 1;
@@ -38,6 +40,10 @@ public final class GuestAbi {
     public static final int ACCESS_UD2 = 8;
     public static final int ACCESS_JUMP = 9;
     public static final int ACCESS_SPIN = 10;
+    /** Installs an #MC handler (reports MC0_ADDR on PORT_MC_ADDR), then loads [rsi]. */
+    public static final int ACCESS_MC_READ = 11;
+    /** Installs the #MC handler, then as {@link #ACCESS_OUTSB}. */
+    public static final int ACCESS_MC_OUTSB = 12;
 
     /** migrate_workload flag: phase 2 makes KVM touch two pages before checking. */
     public static final int MIGRATE_INTERNAL = 1;

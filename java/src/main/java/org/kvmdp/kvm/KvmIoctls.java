@@ -29,6 +29,10 @@ public final class KvmIoctls {
     public static final long KVM_SET_CPUID2 = Uapi.get("KVM_SET_CPUID2");
     public static final long KVM_GET_MSRS = Uapi.get("KVM_GET_MSRS");
     public static final long KVM_SET_MSRS = Uapi.get("KVM_SET_MSRS");
+    public static final long KVM_X86_GET_MCE_CAP_SUPPORTED =
+            Uapi.get("KVM_X86_GET_MCE_CAP_SUPPORTED");
+    public static final long KVM_X86_SETUP_MCE = Uapi.get("KVM_X86_SETUP_MCE");
+    public static final long KVM_X86_SET_MCE = Uapi.get("KVM_X86_SET_MCE");
 
     private KvmIoctls() {}
 

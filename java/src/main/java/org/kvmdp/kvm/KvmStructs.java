@@ -108,6 +108,18 @@ final class KvmStructs {
         private EnableCap() {}
     }
 
+    /** struct kvm_x86_mce. */
+    static final class Mce {
+        static final int SIZE = getInt("sizeof(kvm_x86_mce)");
+        static final int STATUS = getInt("kvm_x86_mce.status");
+        static final int ADDR = getInt("kvm_x86_mce.addr");
+        static final int MISC = getInt("kvm_x86_mce.misc");
+        static final int MCG_STATUS = getInt("kvm_x86_mce.mcg_status");
+        static final int BANK = getInt("kvm_x86_mce.bank");
+
+        private Mce() {}
+    }
+
     /** struct kvm_msrs with struct kvm_msr_entry. */
     static final class Msrs {
         static final int HEADER_SIZE = getInt("sizeof(kvm_msrs)");

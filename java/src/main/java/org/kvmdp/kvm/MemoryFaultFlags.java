@@ -9,6 +9,11 @@ public final class MemoryFaultFlags {
     public static final long PRIVATE = Uapi.get("KVM_MEMORY_EXIT_FLAG_PRIVATE");
     /** KVM_MEMORY_EXIT_FLAG_NOT_PRESENT: the page was marked non-present (demand paging). */
     public static final long NOT_PRESENT = Uapi.get("KVM_MEMORY_EXIT_FLAG_NOT_PRESENT");
+    /**
+     * KVM_MEMORY_EXIT_FLAG_POISONED, with {@link #NOT_PRESENT}: the page was marked poisoned
+     * (see {@code DemandPaging.poison}); it will not arrive, inject a machine check instead.
+     */
+    public static final long POISONED = Uapi.get("KVM_MEMORY_EXIT_FLAG_POISONED");
 
     private MemoryFaultFlags() {}
 }

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.kvmdp.kvm.KvmStructs.Exits;
+import org.kvmdp.kvm.KvmStructs.Mce;
 import org.kvmdp.kvm.KvmStructs.Msrs;
 import org.kvmdp.kvm.KvmStructs.Run;
 import org.kvmdp.nativeio.Mman;
@@ -227,6 +228,38 @@ public final class Vcpu implements AutoCloseable {
                 throw new IllegalArgumentException("KVM_SET_MSRS refused MSR 0x"
                         + Integer.toHexString(index) + " = 0x" + Long.toHexString(value));
             }
+        }
+    }
+
+    /**
+     * See KVM_X86_SETUP_MCE: gives the vCPU {@code banks} machine-check banks (MCG_CAP, no
+     * other capability bits), each with reporting enabled. Needed before
+     * {@link #injectMachineCheck}.
+     */
+    public void setupMachineCheck(int banks) {
+        if (banks < 1 || banks > 0xff) {
+            throw new IllegalArgumentException("banks " + banks);
+        }
+        try (NativeBuffer b = new NativeBuffer(Long.BYTES)) {
+            b.putLong(0, banks);
+            KvmIoctls.call(fd, "KVM_X86_SETUP_MCE", KvmIoctls.KVM_X86_SETUP_MCE, b.address());
+        }
+    }
+
+    /**
+     * See KVM_X86_SET_MCE: injects {@code mce}. An uncorrected one is delivered as #MC on the
+     * next KVM_RUN; if the guest has CR4.MCE clear or is already handling a machine check, KVM
+     * makes the vCPU triple fault instead, as hardware would.
+     */
+    public void injectMachineCheck(MachineCheck mce) {
+        Objects.requireNonNull(mce, "mce");
+        try (NativeBuffer b = new NativeBuffer(Mce.SIZE)) {
+            b.putLong(Mce.STATUS, mce.status());
+            b.putLong(Mce.ADDR, mce.addr());
+            b.putLong(Mce.MISC, mce.misc());
+            b.putLong(Mce.MCG_STATUS, mce.mcgStatus());
+            b.putByte(Mce.BANK, (byte) mce.bank());
+            KvmIoctls.call(fd, "KVM_X86_SET_MCE", KvmIoctls.KVM_X86_SET_MCE, b.address());
         }
     }
 

@@ -20,6 +20,8 @@ class DemandPagingUapiTest {
         assertThat(Uapi.get("KVM_CAP_DEMAND_PAGING")).isEqualTo(300);
         assertThat(Uapi.get("KVM_DEMAND_PAGING_ENABLE")).isEqualTo(1);
         assertThat(Uapi.get("KVM_MEMORY_EXIT_FLAG_NOT_PRESENT")).isEqualTo(1L << 8);
+        assertThat(Uapi.get("KVM_MEMORY_EXIT_FLAG_POISONED")).isEqualTo(1L << 9);
+        assertThat(Uapi.get("KVM_DEMAND_PAGING_POISON")).isEqualTo(1L << 0);
         assertThat(Uapi.get("KVM_DEMAND_PAGING_MAX_RANGES")).isEqualTo(1024);
         assertThat(Uapi.get("KVM_MARK_PRESENT")).isEqualTo(ioc(1, 0xd6, 32));
         assertThat(Uapi.get("KVM_MARK_NON_PRESENT")).isEqualTo(ioc(1, 0xd7, 32));

@@ -23,6 +23,10 @@ public final class GuestAbi {
     public static final int PORT_DONE = 0x12;
     public static final int PORT_VALUE = 0x13;
     public static final int PORT_DATA = 0x14;
+    /** The demo block device's doorbell: a descriptor's gpa / 32. */
+    public static final int PORT_BLOCK_NOTIFY = 0x15;
+    /** migrate_workload's check of what the block device did: 0, or BLOCK_CHECK_* bits. */
+    public static final int PORT_BLOCK_CHECK = 0x16;
     /** kvm_access's #MC handler: MC0_ADDR, low then high half; then PORT_DONE. */
     public static final int PORT_MC_ADDR = 0x17;
 
@@ -49,6 +53,29 @@ public final class GuestAbi {
     public static final int MIGRATE_INTERNAL = 1;
     /** migrate_workload: the kvmclock area starts this many bytes before the slice end. */
     public static final int PVCLOCK_FROM_END = 64;
+    /**
+     * migrate_workload flag: phase 1 leaves two block requests in the slice's first page,
+     * phase 2 rings the block device for them and checks the result (slices of 5+ pages).
+     */
+    public static final int MIGRATE_DEVICE = 2;
+    /** migrate_workload: where in the slice's first page the two descriptors lie. */
+    public static final int BLOCK_QUEUE_OFFSET = 3072;
+    /** migrate_workload: bytes of each block request. */
+    public static final int BLOCK_DEVICE_BYTES = 1024;
+    public static final int BLOCK_CHECK_STATUS = 1;
+    public static final int BLOCK_CHECK_DATA = 2;
+
+    public static final int BLOCK_DESC_OP = 0;
+    public static final int BLOCK_DESC_LENGTH = 4;
+    public static final int BLOCK_DESC_SECTOR = 8;
+    public static final int BLOCK_DESC_BUFFER = 16;
+    public static final int BLOCK_DESC_STATUS = 24;
+    public static final int BLOCK_DESC_SIZE = 32;
+    public static final int BLOCK_OP_READ = 1;
+    public static final int BLOCK_OP_WRITE = 2;
+    public static final int BLOCK_STATUS_OK = 0;
+    public static final int BLOCK_STATUS_BAD_REQUEST = 1;
+    public static final int BLOCK_STATUS_PENDING = 0xff;
 
     public static final int MSR_KVM_SYSTEM_TIME_NEW = 0x4b564d01;
     public static final int MSR_KVM_STEAL_TIME = 0x4b564d03;

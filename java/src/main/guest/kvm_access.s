@@ -131,6 +131,7 @@ do_mc_outsb:
 
 .set MC_VECTOR, 18
 .set MSR_MC0_ADDR, 0x402
+.set MSR_MCG_STATUS, 0x17a
 .set CODE64_SELECTOR, 0x08
 .set CR4_MCE, 1 << 6
 
@@ -161,6 +162,10 @@ mc_handler:				# report MC0_ADDR and stop: the access is not retried
 	out	dx, eax
 	mov	eax, r11d
 	out	dx, eax
+	mov	ecx, MSR_MCG_STATUS	# handled: a later machine check must not triple fault
+	xor	eax, eax
+	xor	edx, edx
+	wrmsr
 	jmp	done
 
 	.balign	16

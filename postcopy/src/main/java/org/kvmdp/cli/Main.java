@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "KVM demand paging: host capabilities, benchmarks against userfaultfd,"
                 + " post-copy migration.",
         subcommands = {InfoCommand.class, BenchCommand.class, MigrateCommand.class,
-                CommandLine.HelpCommand.class},
+                PoisonCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the run failed", "2:bad options (the message says which)",
                 "3:needs a VM driver this build does not have yet"})
@@ -46,6 +46,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "pick a command: info, bench or migrate (kvmdp help COMMAND for its options)");
+                "pick a command: info, bench, migrate or poison (kvmdp help COMMAND for its options)");
     }
 }

@@ -86,7 +86,7 @@ class CliTest {
         "migrate --role destination --connect 10.0.0.2:4444 --stall-after-pages 3 | --stall-after-pages is for --role source",
         "migrate --role destination --connect 10.0.0.2:4444 --sweep-after-demand -1 | --sweep-after-demand must be 0 or more",
         "frobnicate | Unmatched argument",
-        "'' | pick a command: info, bench or migrate",
+        "'' | pick a command: info, bench, migrate or poison",
     })
     void badOptionsExit2NamingTheProblem(String args, String message) {
         CliRun run = CliRun.of(split(args));

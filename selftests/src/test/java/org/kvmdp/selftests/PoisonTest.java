@@ -5,22 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.kvmdp.cli.ExitCodes;
+import org.kvmdp.cli.Main;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.dp.NotificationFd;
-import org.kvmdp.guest.ExitLoop;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
+import org.kvmdp.guest.PoisonedAccess;
 import org.kvmdp.kvm.Capability;
 import org.kvmdp.kvm.KvmException;
-import org.kvmdp.kvm.MachineCheck;
 import org.kvmdp.kvm.MemoryFaultFlags;
 import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.VcpuExit;
@@ -59,61 +60,26 @@ class PoisonTest {
         guest.close();
     }
 
-    /** What the VMM saw and the guest reported. */
-    private static final class Run {
-        final List<VcpuExit.MemoryFault> faults = new ArrayList<>();
-        final List<Long> mcAddressHalves = new ArrayList<>();
-        final List<Long> values = new ArrayList<>();
-        final List<Long> done = new ArrayList<>();
-
-        long reportedMcAddress() {
-            assertThat(mcAddressHalves).as("MC0_ADDR halves").hasSize(2);
-            return mcAddressHalves.get(0) | mcAddressHalves.get(1) << 32;
-        }
-    }
-
-    /** Runs to HLT, answering each POISONED exit with the machine check a VMM would inject. */
-    private Run runInjectingMachineChecks(Vcpu vcpu) {
-        Run run = new Run();
-        ExitLoop.run(vcpu, WAIT, exit -> {
-            if (exit instanceof VcpuExit.MemoryFault fault) {
-                run.faults.add(fault);
-                assertThat(fault.flags() & MemoryFaultFlags.POISONED)
-                        .as("exit for a poisoned page: " + fault).isNotZero();
-                assertThat(run.faults).as("one machine check is enough").hasSize(1);
-                vcpu.injectMachineCheck(MachineCheck.poisonConsumed(fault.gpa()));
-            } else if (exit instanceof VcpuExit.Io io && io.direction() == VcpuExit.Direction.OUT) {
-                switch (io.port()) {
-                    case GuestAbi.PORT_MC_ADDR -> run.mcAddressHalves.add(io.value());
-                    case GuestAbi.PORT_VALUE -> run.values.add(io.value());
-                    case GuestAbi.PORT_DONE -> run.done.add(io.value());
-                    default -> { }
-                }
-            }
-            return !(exit instanceof VcpuExit.Hlt);
-        });
-        return run;
-    }
-
-    private Vcpu vcpuWithMachineChecks(int mode, long gpa, long length) {
+    private PoisonedAccess.Result run(int mode, long gpa, long length) {
         Vcpu vcpu = guest.prepareVcpu(0, mode, gpa, length);
         vcpu.setupMachineCheck(1);
-        return vcpu;
+        return PoisonedAccess.run(vcpu, WAIT);
     }
 
     @Test
     void aGuestReadOfAPoisonedPageGetsAMachineCheckNamingThePage() {
         long page = region.gpa() + 3 * PAGE;
         dp.poison(page, PAGE);
-        Run run = runInjectingMachineChecks(vcpuWithMachineChecks(GuestAbi.ACCESS_MC_READ, page, 8));
+        PoisonedAccess.Result r = run(GuestAbi.ACCESS_MC_READ, page, 8);
 
-        assertThat(run.faults).singleElement().satisfies(f -> {
+        assertThat(r.otherFaults()).isEmpty();
+        assertThat(r.poisonedExits()).singleElement().satisfies(f -> {
             assertThat(f.gpa()).isEqualTo(page);
             assertThat(f.flags() & MemoryFaultFlags.NOT_PRESENT).isNotZero();
         });
-        assertThat(run.reportedMcAddress()).isEqualTo(page);
-        assertThat(run.values).as("the read never completed").isEmpty();
-        assertThat(run.done).containsExactly(0L);
+        assertThat(r.machineCheckAddresses()).containsExactly(page);
+        assertThat(r.values()).as("the read never completed").isEmpty();
+        assertThat(r.completed()).isTrue();
         assertThat(fd.poll(0)).as("a poisoned page is never requested").isFalse();
     }
 
@@ -122,11 +88,13 @@ class PoisonTest {
         long page = region.gpa() + 5 * PAGE;
         dp.poison(page, PAGE);
         // With the fd open, a merely non-present page would make this KVM_RUN wait.
-        Run run = runInjectingMachineChecks(vcpuWithMachineChecks(GuestAbi.ACCESS_MC_OUTSB, page,
-                16));
+        PoisonedAccess.Result r = run(GuestAbi.ACCESS_MC_OUTSB, page, 16);
 
-        assertThat(run.faults).singleElement().satisfies(f -> assertThat(f.gpa()).isEqualTo(page));
-        assertThat(run.reportedMcAddress()).isEqualTo(page);
+        assertThat(r.otherFaults()).isEmpty();
+        assertThat(r.poisonedExits()).singleElement()
+                .satisfies(f -> assertThat(f.gpa()).isEqualTo(page));
+        assertThat(r.machineCheckAddresses()).containsExactly(page);
+        assertThat(r.completed()).isTrue();
         assertThat(fd.poll(0)).as("a poisoned page is never requested").isFalse();
     }
 
@@ -136,11 +104,12 @@ class PoisonTest {
         dp.poison(page, PAGE);
         region.memory().putLong(page - region.gpa(), 0x5eed_f00dL);
         dp.markPresent(page, PAGE);
-        Run run = runInjectingMachineChecks(vcpuWithMachineChecks(GuestAbi.ACCESS_MC_READ, page, 8));
+        PoisonedAccess.Result r = run(GuestAbi.ACCESS_MC_READ, page, 8);
 
-        assertThat(run.faults).isEmpty();
-        assertThat(run.values).containsExactly(0x5eed_f00dL);
-        assertThat(run.done).containsExactly(0L);
+        assertThat(r.poisonedExits()).isEmpty();
+        assertThat(r.otherFaults()).isEmpty();
+        assertThat(r.values()).containsExactly(0x5eed_f00dL);
+        assertThat(r.completed()).isTrue();
     }
 
     @Test
@@ -148,13 +117,12 @@ class PoisonTest {
         long page = region.gpa() + 9 * PAGE;
         dp.poison(page, PAGE);
         dp.markNonPresent(page, PAGE);
-        Vcpu vcpu = vcpuWithMachineChecks(GuestAbi.ACCESS_MC_READ, page, 8);
-        VcpuExit exit = vcpu.run();
+        PoisonedAccess.Result r = run(GuestAbi.ACCESS_MC_READ, page, 8);
 
-        assertThat(exit).isInstanceOfSatisfying(VcpuExit.MemoryFault.class, f -> {
+        assertThat(r.poisonedExits()).isEmpty();
+        assertThat(r.otherFaults()).singleElement().satisfies(f -> {
             assertThat(f.gpa()).isEqualTo(page);
             assertThat(f.flags() & MemoryFaultFlags.NOT_PRESENT).isNotZero();
-            assertThat(f.flags() & MemoryFaultFlags.POISONED).isZero();
         });
     }
 
@@ -166,9 +134,25 @@ class PoisonTest {
         // KVM_DEMAND_PAGING_POISON (bit 0) is a flag of KVM_MARK_NON_PRESENT only.
         assertThat(dp.markPresentRaw(region.gpa(), PAGE, 1, 0)).isEqualTo(-EINVAL);
         assertThat(dp.markNonPresentRaw(region.gpa(), PAGE, 1L << 1, 0)).isEqualTo(-EINVAL);
-        Vcpu vcpu = vcpuWithMachineChecks(GuestAbi.ACCESS_MC_READ, region.gpa(), 8);
         region.memory().putLong(0, 42);
-        assertThat(runInjectingMachineChecks(vcpu).values).as("nothing was poisoned")
-                .containsExactly(42L);
+        PoisonedAccess.Result r = run(GuestAbi.ACCESS_MC_READ, region.gpa(), 8);
+        assertThat(r.poisonedExits()).as("nothing was poisoned").isEmpty();
+        assertThat(r.otherFaults()).as("nothing was marked non-present").isEmpty();
+        assertThat(r.values()).containsExactly(42L);
+    }
+
+    @Test
+    void kvmdpPoisonShowsBothMachineChecksAndTheUnpoisonedRead() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "poison");
+
+        assertThat(code).as(out + "\n" + err).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString())
+                .contains("guest read:", "KVM emulator read (outsb):")
+                .contains("guest #MC handler: MC0_ADDR = 0x")
+                .contains("guest read: 0x5eedf00d")
+                .doesNotContain("a request (wrong)")
+                .endsWith("poison: OK\n");
     }
 }

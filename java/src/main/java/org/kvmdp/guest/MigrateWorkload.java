@@ -17,14 +17,30 @@ import org.kvmdp.kvm.VcpuExit;
  * The guest of {@code kvmdp migrate} on {@link GuestProgram#MIGRATE_WORKLOAD}: each vCPU writes
  * a pattern into every page of its slice of a region and halts (the migration point, on the
  * source); resumed from the saved registers (on the destination) it optionally makes KVM touch
- * two pages at the end of its slice and then checks every page. See migrate_workload.s.
+ * two pages at the end of its slice, optionally has the block device (its doorbell served by
+ * {@link DevicePorts}) move data between three pages at its start, and then checks every
+ * page. See migrate_workload.s.
  */
 public final class MigrateWorkload {
     public static final long PAGE = 4096;
 
-    /** One vCPU's phase 2 as reported through the IO ports. */
+    /**
+     * One vCPU's phase 2 as reported through the IO ports; {@code deviceCheck} is what it
+     * found the block device did (0 right, else {@link GuestAbi#BLOCK_CHECK_STATUS} /
+     * {@link GuestAbi#BLOCK_CHECK_DATA} bits; -1 without {@link GuestAbi#MIGRATE_DEVICE}).
+     */
     public record VcpuResult(int vcpu, long pagesChecked, long mismatches, long pvclockVersion,
-            byte[] emulatedRead, long elapsedNanos) {}
+            byte[] emulatedRead, long deviceCheck, long elapsedNanos) {}
+
+    /** Serves the OUT exits of device ports on the vCPU thread (the block device's doorbell). */
+    @FunctionalInterface
+    public interface DevicePorts {
+        /** True if {@code io} was a port of a device here and was handled. */
+        boolean handle(Vcpu vcpu, VcpuExit.Io io);
+
+        /** No devices: every device port is an unexpected exit. */
+        DevicePorts NONE = (vcpu, io) -> false;
+    }
 
     /** All vCPUs' phase 2; elapsed from the common start to the last report. */
     public record Result(List<VcpuResult> vcpus, long elapsedNanos) {
@@ -34,6 +50,16 @@ public final class MigrateWorkload {
 
         public long mismatches() {
             return vcpus.stream().mapToLong(VcpuResult::mismatches).sum();
+        }
+
+        /** vCPUs that checked the block device's work ({@link GuestAbi#MIGRATE_DEVICE}). */
+        public long deviceChecks() {
+            return vcpus.stream().filter(v -> v.deviceCheck() >= 0).count();
+        }
+
+        /** Of those, the vCPUs that found it wrong. */
+        public long deviceFailures() {
+            return vcpus.stream().filter(v -> v.deviceCheck() > 0).count();
         }
     }
 
@@ -68,22 +94,31 @@ public final class MigrateWorkload {
         return sliceGpa(region, vcpus, index) + sliceBytes(region, vcpus) - PAGE;
     }
 
+    /** Whether a slice of {@code sliceBytes} has room for the block device's pages (5). */
+    public static boolean sliceFitsDevice(long sliceBytes) {
+        return sliceBytes >= 5 * PAGE;
+    }
+
     /** The page KVM's emulator reads in phase 2 (the slice's last-but-one page). */
     public static long emulatedReadPageGpa(MemoryRegion region, int vcpus, int index) {
         return kvmclockPageGpa(region, vcpus, index) - PAGE;
     }
 
     /**
-     * Source side: points {@code vcpus} vCPUs at the program and runs phase 1 on all of them;
-     * returns each vCPU's registers at the migration point.
+     * Source side: points {@code vcpus} vCPUs at the program with {@code flags}
+     * ({@link GuestAbi#MIGRATE_INTERNAL}, {@link GuestAbi#MIGRATE_DEVICE}) and runs phase 1 on
+     * all of them; returns each vCPU's registers at the migration point.
      */
     public static List<Regs> runToMigrationPoint(GuestVm guest, MemoryRegion region, int vcpus,
-            long seed, boolean internalAccesses, Duration timeout) {
+            long seed, int flags, Duration timeout) {
         long slice = sliceBytes(region, vcpus);
+        if ((flags & GuestAbi.MIGRATE_DEVICE) != 0 && !sliceFitsDevice(slice)) {
+            throw new IllegalArgumentException("the block device needs slices of 5 pages, these"
+                    + " have " + slice / PAGE);
+        }
         List<Vcpu> prepared = new ArrayList<>();
         for (int i = 0; i < vcpus; i++) {
-            prepared.add(guest.prepareVcpu(i, region.gpa() + i * slice, slice, seed,
-                    internalAccesses ? GuestAbi.MIGRATE_INTERNAL : 0));
+            prepared.add(guest.prepareVcpu(i, region.gpa() + i * slice, slice, seed, flags));
         }
         return ParallelVcpus.run(vcpus, timeout, i -> {
             Vcpu vcpu = prepared.get(i);
@@ -106,7 +141,15 @@ public final class MigrateWorkload {
      */
     public static Result resume(GuestVm guest, List<Regs> saved,
             TouchPages.MemoryFaultHandler faults, BooleanSupplier cancelled, Duration timeout) {
+        return resume(guest, saved, faults, DevicePorts.NONE, cancelled, timeout);
+    }
+
+    /** {@link #resume}, with the OUT exits of device ports served by {@code devices}. */
+    public static Result resume(GuestVm guest, List<Regs> saved,
+            TouchPages.MemoryFaultHandler faults, DevicePorts devices, BooleanSupplier cancelled,
+            Duration timeout) {
         Objects.requireNonNull(faults, "faults");
+        Objects.requireNonNull(devices, "devices");
         List<Vcpu> vcpus = new ArrayList<>();
         for (int i = 0; i < saved.size(); i++) {
             Vcpu vcpu = guest.prepareVcpu(i);
@@ -114,7 +157,7 @@ public final class MigrateWorkload {
             vcpus.add(vcpu);
         }
         ParallelVcpus.Outcome<VcpuResult> outcome = ParallelVcpus.run(vcpus.size(), timeout,
-                i -> runPhase2(vcpus.get(i), faults, cancelled, timeout));
+                i -> runPhase2(vcpus.get(i), faults, devices, cancelled, timeout));
         return new Result(outcome.results(), outcome.elapsedNanos());
     }
 
@@ -124,11 +167,12 @@ public final class MigrateWorkload {
     }
 
     private static VcpuResult runPhase2(Vcpu vcpu, TouchPages.MemoryFaultHandler faults,
-            BooleanSupplier cancelled, Duration timeout) {
+            DevicePorts devices, BooleanSupplier cancelled, Duration timeout) {
         long start = System.nanoTime();
         long[] checked = {-1};
         long[] mismatches = {-1};
         long[] version = {-1};
+        long[] device = {-1};
         ByteArrayOutputStream read = new ByteArrayOutputStream();
         ExitLoop.run(vcpu, timeout, cancelled, exit -> {
             if (exit instanceof VcpuExit.Io io && io.direction() == VcpuExit.Direction.OUT) {
@@ -145,7 +189,13 @@ public final class MigrateWorkload {
                     case GuestAbi.PORT_DONE:
                         mismatches[0] = io.value();
                         return true;
+                    case GuestAbi.PORT_BLOCK_CHECK:
+                        device[0] = io.value();
+                        return true;
                     default:
+                        if (devices.handle(vcpu, io)) {
+                            return true;
+                        }
                         break;
                 }
             } else if (exit instanceof VcpuExit.Hlt && mismatches[0] >= 0) {
@@ -158,7 +208,7 @@ public final class MigrateWorkload {
                     + exit + " at " + vcpu.getRegs());
         });
         return new VcpuResult(vcpu.id(), checked[0], mismatches[0], version[0],
-                read.toByteArray(), System.nanoTime() - start);
+                read.toByteArray(), device[0], System.nanoTime() - start);
     }
 
     /** The little-endian word at the start of {@code bytes} (e.g. an emulated read). */

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
@@ -19,6 +20,12 @@ import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.RequesterReport;
+import org.kvmdp.postcopy.access.ArrivalUnit;
+import org.kvmdp.postcopy.access.MemoryWindow;
+import org.kvmdp.postcopy.access.VmmAccessGate;
+import org.kvmdp.postcopy.device.BlockDevice;
+import org.kvmdp.postcopy.device.RamDisk;
 import org.kvmdp.postcopy.driver.FaultPath;
 import org.kvmdp.postcopy.driver.FaultPaths;
 import org.kvmdp.postcopy.tcp.TcpOptions;
@@ -30,9 +37,14 @@ import org.kvmdp.postcopy.tcp.TcpPageSource;
  * chosen demand-paging mechanism over all of its memory, loads the registers and lets the
  * guest run while its pages arrive: vCPU faults and KVM-internal accesses fetch on demand, the
  * sweep fetches the rest, each page is checked against the source's CRC32C before the guest
- * can see it. If the source fails, every vCPU is stopped and the result names the failure.
+ * can see it. The guest's block device requests (left in flight by the source) are served on
+ * the vCPU threads by a {@link BlockDevice} whose every access to guest memory goes through a
+ * {@link VmmAccessGate}. If the source fails, every vCPU is stopped and the result names the
+ * failure.
  */
 public final class MigrationDestination {
+    /** The name the block device's demand fetches are counted under in the report. */
+    public static final String DEVICE_REQUESTER = "vmm-block-device";
     /**
      * What to run. {@code sweepAfterDemand}: the background sweep starts once that many pages
      * were demand-fetched (0: at once), so a test can be sure early accesses find pages missing.
@@ -100,13 +112,17 @@ public final class MigrationDestination {
                                 log.flush();
                             })) {
                 path.attach(destination);
+                Optional<BlockDevice> device = blockDevice(state, destination, tracker, region);
+                MigrateWorkload.DevicePorts ports = device.<MigrateWorkload.DevicePorts>map(
+                        d -> (vcpu, io) -> d.handleExit(io))
+                        .orElse(MigrateWorkload.DevicePorts.NONE);
                 stopVcpusOnFailure(tracker, guest, path);
                 destination.startAfterDemand(params.sweepAfterDemand());
                 progress.resumed();
                 MigrateWorkload.Result result;
                 try {
                     result = MigrateWorkload.resume(guest, state.vcpus(), path.faultHandler(),
-                            cancelled::get, params.timeout());
+                            ports, cancelled::get, params.timeout());
                 } catch (RuntimeException e) {
                     // The migration's own failure is the cause worth naming; the vCPUs' is its echo.
                     Optional<String> cause = destination.failure().map(Throwable::getMessage);
@@ -114,6 +130,7 @@ public final class MigrationDestination {
                 }
                 progress.guestDone(result, internalAccessesOk(state, region, result));
                 MigrationReport report = path.awaitCompletion(params.timeout());
+                progress.deviceDone(device, result, report);
                 path.failure().ifPresent(e -> {
                     throw new IllegalStateException("fault handling thread failed: " + e, e);
                 });
@@ -142,6 +159,23 @@ public final class MigrationDestination {
             stopper.setDaemon(true);
             stopper.start();
         });
+    }
+
+    /**
+     * The block device, if the guest left requests for it: over a gate that demand-fetches
+     * what the device touches through this migration's engine, in the mechanism's units.
+     */
+    private Optional<BlockDevice> blockDevice(DeviceState state, PostcopyDestination destination,
+            PageTracker tracker, MemoryRegion region) {
+        if ((state.flags() & GuestAbi.MIGRATE_DEVICE) == 0) {
+            return Optional.empty();
+        }
+        VmmAccessGate gate = new VmmAccessGate(destination, tracker, MemoryWindow.of(region),
+                ArrivalUnit.pagesPerUnit(params.mechanism(), params.backing()),
+                DEVICE_REQUESTER);
+        // The guest's sector is its slice's page number: a sparse disk as large as that.
+        RamDisk disk = new RamDisk(region.endGpa() / MigrateWorkload.PAGE);
+        return Optional.of(new BlockDevice(gate, disk));
     }
 
     /** The guest's pvclock version is even and non-zero, its emulated read the source's bytes. */
@@ -173,6 +207,9 @@ public final class MigrationDestination {
         private long resumedAt;
         private MigrateWorkload.Result guest;
         private boolean internalOk;
+        private boolean deviceOk;
+        private long deviceRequests;
+        private long vmmFetched;
 
         Progress(long start) {
             this.start = start;
@@ -199,6 +236,27 @@ public final class MigrationDestination {
             log.flush();
         }
 
+        /** What the block device did and whether every vCPU found it right; logs it. */
+        void deviceDone(Optional<BlockDevice> device, MigrateWorkload.Result result,
+                MigrationReport report) {
+            if (device.isEmpty()) {
+                deviceOk = true;
+                return;
+            }
+            BlockDevice d = device.get();
+            RequesterReport vmm = report.requesters().get(DEVICE_REQUESTER);
+            deviceRequests = d.requests();
+            // Fetches the VMM's accesses started, not those that found a page in flight.
+            vmmFetched = vmm == null ? 0 : vmm.faults() - vmm.alreadyReceived() - vmm.merged();
+            deviceOk = d.rejected() == 0 && result.deviceChecks() == vcpus
+                    && result.deviceFailures() == 0;
+            log.printf("destination: block device served %d requests (%d rejected) through the"
+                    + " VMM access gate, which demand-fetched %d pages; the guest found its data"
+                    + " %s%n", deviceRequests, d.rejected(), vmmFetched,
+                    deviceOk ? "right" : "WRONG");
+            log.flush();
+        }
+
         MigrationResult finished(MigrationReport report, long faults, long internal, long waits) {
             log.printf("destination: every page arrived and matched the source's CRC32C before"
                     + " the guest saw it%n%s", report);
@@ -215,8 +273,9 @@ public final class MigrationDestination {
             long now = System.nanoTime();
             MigrationResult r = new MigrationResult(params.mechanism().label(),
                     params.backing().name().toLowerCase(Locale.ROOT).replace("_", ""), vcpus, pages,
-                    report, guest, faults, internal, waits, internalOk,
-                    resumedAt == 0 ? 0 : resumedAt - start, now - start, failure);
+                    report, guest, faults, internal, waits, internalOk, deviceOk,
+                    deviceRequests, vmmFetched, resumedAt == 0 ? 0 : resumedAt - start,
+                    now - start, failure);
             log.println(r.resultLine());
             log.flush();
             return r;

@@ -15,25 +15,31 @@ import org.kvmdp.postcopy.MigrationReport;
  * @param internalEvents faults that came through the notification fd (KVM demand paging only)
  * @param kvmWaits the VM's demand_paging_total_waits statistic (KVM demand paging only)
  * @param internalAccessesOk the guest's pvclock version and emulated read were right
+ * @param deviceOk the guest found the block device's work right, or the guest had no device
+ * @param deviceRequests block requests the device served through the VMM access gate
+ * @param vmmFetched pages the VMM's own accesses (the device's) demand-fetched
  */
 public record MigrationResult(String mechanism, String backing, int vcpus, long pages,
         MigrationReport report, MigrateWorkload.Result guest, long faultEvents,
-        long internalEvents, long kvmWaits, boolean internalAccessesOk, long resumeNanos,
-        long totalNanos, Optional<String> failure) {
+        long internalEvents, long kvmWaits, boolean internalAccessesOk, boolean deviceOk,
+        long deviceRequests, long vmmFetched, long resumeNanos, long totalNanos,
+        Optional<String> failure) {
     public boolean ok() {
         return failure.isEmpty() && guest != null && guest.mismatches() == 0
-                && guest.pagesChecked() == pages && internalAccessesOk;
+                && guest.pagesChecked() == pages && internalAccessesOk && deviceOk;
     }
 
     /** One line of key=value pairs for scripts and tests (values have no spaces). */
     public String resultLine() {
         return String.format(Locale.ROOT, "result: ok=%b mechanism=%s backing=%s vcpus=%d"
                 + " pages=%d demand=%d swept=%d faults=%d internal=%d kvm_waits=%d"
-                + " checked=%d mismatches=%d internal_ok=%b resume_ms=%.1f total_ms=%.1f",
+                + " checked=%d mismatches=%d internal_ok=%b device_ok=%b device_requests=%d"
+                + " vmm_fetched=%d resume_ms=%.1f total_ms=%.1f",
                 ok(), mechanism, backing, vcpus, pages,
                 report == null ? -1 : report.pagesDemandFetched(),
                 report == null ? -1 : report.pagesSwept(), faultEvents, internalEvents, kvmWaits,
                 guest == null ? -1 : guest.pagesChecked(), guest == null ? -1 : guest.mismatches(),
-                internalAccessesOk, resumeNanos / 1e6, totalNanos / 1e6);
+                internalAccessesOk, deviceOk, deviceRequests, vmmFetched, resumeNanos / 1e6,
+                totalNanos / 1e6);
     }
 }

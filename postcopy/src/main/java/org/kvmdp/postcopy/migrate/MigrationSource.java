@@ -71,16 +71,22 @@ public final class MigrationSource {
         byte[] snapshot;
         List<Regs> registers;
         long gpa;
+        int flags;
         try (GuestVm guest = GuestVm.create(GuestProgram.MIGRATE_WORKLOAD)) {
             MemoryRegion region = guest.addMemory(Backing.ANONYMOUS, total);
             gpa = region.gpa();
             fillRandom(region, params.seed());
-            log.printf("source: running the guest, %d vCPU(s) on %d MiB: it writes every page%n",
-                    params.vcpus(), total >> 20);
+            // The block device's requests need 5 pages a slice; smaller guests go without.
+            flags = GuestAbi.MIGRATE_INTERNAL
+                    | (MigrateWorkload.sliceFitsDevice(params.memoryPerVcpu())
+                            ? GuestAbi.MIGRATE_DEVICE : 0);
+            log.printf("source: running the guest, %d vCPU(s) on %d MiB: it writes every page%s%n",
+                    params.vcpus(), total >> 20, (flags & GuestAbi.MIGRATE_DEVICE) != 0
+                            ? " and leaves two block device requests in flight" : "");
             log.flush();
             long start = System.nanoTime();
             registers = MigrateWorkload.runToMigrationPoint(guest, region, params.vcpus(),
-                    params.seed(), true, params.timeout());
+                    params.seed(), flags, params.timeout());
             log.printf("source: guest stopped at its migration point after %.3f s (rip 0x%x)%n",
                     (System.nanoTime() - start) / 1e9,
                     registers.get(0).get(Register.RIP));
@@ -91,8 +97,7 @@ public final class MigrationSource {
         if (params.stallAfterPages() >= 0) {
             image = new StallingPageSource(image, params.stallAfterPages());
         }
-        DeviceState state = new DeviceState(gpa, total, params.seed(), GuestAbi.MIGRATE_INTERNAL,
-                registers);
+        DeviceState state = new DeviceState(gpa, total, params.seed(), flags, registers);
         PageServer server = PageServer.start(image, state.encode(), params.listen());
         InetSocketAddress at = server.address();
         log.printf("source: listening on %s:%d (%d pages%s)%n", at.getAddress().getHostAddress(),

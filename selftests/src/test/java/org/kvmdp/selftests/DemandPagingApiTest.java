@@ -112,7 +112,9 @@ class DemandPagingApiTest {
                 refused("unaligned size", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), PAGE + 1, 0, 0)),
                 refused("zero size", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), 0, 0, 0)),
                 refused("gpa + size overflows", Errno.EINVAL, t -> t.dp.markNonPresentRaw(-PAGE, 2 * PAGE, 0, 0)),
-                refused("unknown flags", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), PAGE, 1, 0)),
+                // Bit 0 is KVM_DEMAND_PAGING_POISON; bit 1 is defined for neither ioctl.
+                refused("unknown flags", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), PAGE, 1L << 1, 0)),
+                refused("poison flag on mark present", Errno.EINVAL, t -> t.dp.markPresentRaw(t.region.gpa(), PAGE, 1, 0)),
                 refused("reserved non-zero", Errno.EINVAL, t -> t.dp.markPresentRaw(t.region.gpa(), PAGE, 0, 1)),
                 refused("no memslot there", Errno.ENOENT, t -> t.dp.markNonPresentRaw(t.region.endGpa(), PAGE, 0, 0)),
                 refused("past the memslot's end", Errno.ENOENT,

@@ -20,7 +20,9 @@
 #      (KVM demand paging, userfaultfd MISSING and MINOR, no demand paging) on
 #      shmem and hugetlb, tabled and plotted on the host (results/postcopy-bench.png),
 #      and kvmdp migrate of a running guest between two network namespaces with
-#      each mechanism.
+#      each mechanism (the guest's block device served through the VMM access gate);
+#   5. memory-poisoning emulation: kvmdp poison (a poisoned page, the guest's
+#      machine check for a guest read and for a KVM emulator read, unpoisoning).
 # The VM uses multi-threaded TCG here so that 2 vCPUs run in parallel.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
@@ -48,21 +50,24 @@ log "building the patched kernel (first time ~15 minutes, then seconds)"
 selftests/vm/build-kernel.sh >/dev/null
 kdir=$(build_dir normal)/kselftest-kvm
 
-log "1/4 Java demo in the test VM"
+log "1/5 Java demo in the test VM"
 retry_crash selftests/run-vm-suite.sh --thread multi --smp 2 --bench-args "--size 64M --vcpus 1"
 
-log "2/4 KVM demand paging vs userfaultfd from Java, in the test VM"
+log "2/5 KVM demand paging vs userfaultfd from Java, in the test VM"
 retry_crash selftests/run-vm-suite.sh --no-build --thread multi --smp 2 \
 	--bench-class org.kvmdp.bench.DemandPagingBench --bench-args "--size 32M"
 
-log "3/4 KVM demand paging vs userfaultfd (kernel demand_paging_test) in the test VM"
+log "3/5 KVM demand paging vs userfaultfd (kernel demand_paging_test) in the test VM"
 retry_crash selftests/vm/run-in-vm.sh --thread multi --smp 2 --timeout 1500 -- \
 	selftests/bench/kselftest-bench.sh "$kdir" 64M
 
-log "4/4 post-copy: kvmdp bench --mechanism all and kvmdp migrate across network namespaces"
+log "4/5 post-copy: kvmdp bench --mechanism all and kvmdp migrate across network namespaces"
 results=$root/results
 mkdir -p "$results"
 retry_crash selftests/vm/run-in-vm.sh --thread multi --smp 2 --timeout 1500 --out "$results" -- \
 	selftests/bench/postcopy-demo.sh 16M
 selftests/bench/plot-postcopy.py "$results" "$results/postcopy-bench.png"
 log "chart: $results/postcopy-bench.png"
+
+log "5/5 memory-poisoning emulation: kvmdp poison in the test VM"
+selftests/vm/run-in-vm.sh --timeout 600 -- scripts/kvmdp poison

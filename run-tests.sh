@@ -13,6 +13,10 @@
 #      the series' race tests under multi-threaded emulation (race.list)
 #   5. the JUnit suite and the kernel selftests again on the debug kernel
 #      (KASAN, lockdep, kmemleak), unless --no-debug
+# Steps 3-4 (normal kernel) and 5 (debug kernel) run side by side, each in
+# its own test VM: single-threaded TCG keeps a VM on one host core, so the
+# two chains share the machine's two cores instead of queueing. The race
+# tests, which need multi-threaded TCG and both cores, run after both.
 # A kernel splat, crash or timeout of any VM run is a failed test.
 # Reports go to target/test-results; the last line is "N passed, N failed".
 set -uo pipefail
@@ -32,9 +36,11 @@ results=$root/target/test-results
 rm -rf "$results"
 mkdir -p "$results/steps"
 steps_xml=$results/steps/TEST-steps.xml
-step_cases=()
+step_dir=$results/steps/cases
+mkdir -p "$step_dir"
 
 # step NAME CMD... : run a step, record it as a test case (its exit status).
+# Each case is a file, so steps of chains running in parallel all count.
 step() {
 	local name=$1 rc start=$SECONDS
 	shift
@@ -42,21 +48,31 @@ step() {
 	"$@"
 	rc=$?
 	if [ $rc -eq 0 ]; then
-		step_cases+=("<testcase classname=\"steps\" name=\"$name\" time=\"$((SECONDS - start))\"/>")
+		echo "<testcase classname=\"steps\" name=\"$name\" time=\"$((SECONDS - start))\"/>" \
+			>"$step_dir/$name"
 	else
 		log "=== $name FAILED (exit $rc)"
-		step_cases+=("<testcase classname=\"steps\" name=\"$name\" time=\"$((SECONDS - start))\"><failure message=\"exit status $rc\"/></testcase>")
+		echo "<testcase classname=\"steps\" name=\"$name\" time=\"$((SECONDS - start))\"><failure message=\"exit status $rc\"/></testcase>" \
+			>"$step_dir/$name"
 	fi
 	return $rc
 }
 
 write_steps() {
+	local cases=("$step_dir"/*)
 	{
 		echo '<?xml version="1.0" encoding="UTF-8"?>'
-		echo "<testsuite name=\"steps\" tests=\"${#step_cases[@]}\">"
-		printf '%s\n' "${step_cases[@]}"
+		echo "<testsuite name=\"steps\" tests=\"${#cases[@]}\">"
+		cat "${cases[@]}"
 		echo '</testsuite>'
 	} >"$steps_xml"
+}
+
+# chain NAME FUNCTION: run FUNCTION in the background, its output prefixed
+# with [NAME] as it comes.
+chain() {
+	local name=$1 fn=$2
+	{ "$fn" 2>&1 | sed -u "s/^/[$name] /"; } &
 }
 
 install_project_deps
@@ -80,26 +96,35 @@ kselftests() {
 		selftests/kernel/run-kselftests.sh "$kdir" "$list" "/out/TEST-$name.xml" "$name"
 }
 
-step host-tier host_tests
-step kernel-build selftests/vm/build-kernel.sh >/dev/null &&
+normal_kernel_chain() {
 	step vm-junit-suite selftests/run-vm-suite.sh --no-build --out "$results/vm-junit" &&
-	step vm-junit-shadow-paging selftests/run-vm-suite.sh --no-build --shadow-paging \
-		--out "$results/vm-junit-shadow"
-step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftests-tdp
-step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
-	kselftests-shadow --append kvm_amd.npt=0
-step kselftests-race kselftests normal selftests/kernel/race.list kselftests-race \
-	--thread multi
+		step vm-junit-shadow-paging selftests/run-vm-suite.sh --no-build --shadow-paging \
+			--out "$results/vm-junit-shadow"
+	step kselftests-tdp kselftests normal selftests/kernel/kselftests.list kselftests-tdp
+	step kselftests-shadow kselftests normal selftests/kernel/shadow-paging.list \
+		kselftests-shadow --append kvm_amd.npt=0
+}
+
+debug_kernel_chain() {
+	step vm-junit-debug selftests/run-vm-suite.sh --no-build --debug --timeout 2400 \
+		--out "$results/vm-junit-debug"
+	step kselftests-debug kselftests debug selftests/kernel/debug-kernel.list \
+		kselftests-debug --timeout 2400
+}
+
+step host-tier host_tests
+normal_built=0 debug_built=0
+step kernel-build selftests/vm/build-kernel.sh >/dev/null && normal_built=1
 if [ $debug -eq 1 ]; then
-	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null && {
-		step vm-junit-debug selftests/run-vm-suite.sh --no-build --debug --timeout 2400 \
-			--out "$results/vm-junit-debug"
-		step kselftests-debug kselftests debug selftests/kernel/debug-kernel.list \
-			kselftests-debug --timeout 2400
-		step kselftests-race-debug kselftests debug selftests/kernel/race.list \
-			kselftests-race-debug --thread multi --timeout 1200
-	}
+	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null && debug_built=1
 fi
+[ $normal_built -eq 1 ] && chain normal normal_kernel_chain
+[ $debug_built -eq 1 ] && chain debug debug_kernel_chain
+wait
+[ $normal_built -eq 1 ] && step kselftests-race kselftests normal selftests/kernel/race.list \
+	kselftests-race --thread multi
+[ $debug_built -eq 1 ] && step kselftests-race-debug kselftests debug selftests/kernel/race.list \
+	kselftests-race-debug --thread multi --timeout 1200
 
 write_steps
 selftests/summarize.py steps="$results/steps" host="$results/host" \

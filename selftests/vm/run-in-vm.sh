@@ -58,7 +58,8 @@ anchor=$KVMDP_CACHE/kvm-anchor
 anchor_src=$(dirname "$0")/kvm-anchor.c
 if [ ! -x "$anchor" ] || [ "$anchor_src" -nt "$anchor" ]; then
 	mkdir -p "$KVMDP_CACHE"
-	gcc -O2 -Wall -Werror -o "$anchor.tmp" "$anchor_src" && mv "$anchor.tmp" "$anchor" ||
+	# Per-process temporary name: two test VMs may start at once (run-tests.sh).
+	gcc -O2 -Wall -Werror -o "$anchor.tmp.$$" "$anchor_src" && mv "$anchor.tmp.$$" "$anchor" ||
 		die "cannot build $anchor_src"
 fi
 

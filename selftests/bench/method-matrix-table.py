@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""method-matrix-table.py DIR: the tables of method-matrix.sh's JSON files (Markdown)."""
+import json
+import sys
+from pathlib import Path
+
+BACKINGS = ["anonymous", "shmem"]
+VCPUS = [1, 2]
+ROWS = [("full", "kvm"), ("full", "uffd-missing"), ("full", "uffd-sharded"),
+        ("full", "uffd-minor"), ("full", "none"), ("minimal", "kvm"), ("minimal", "uffd-missing")]
+
+
+def load(directory):
+    rows = {}
+    for b in BACKINGS:
+        for v in VCPUS:
+            files = [("full", directory / f"full-{b}-{v}.json")]
+            files += [("minimal", directory / f"min-{m}-{b}-{v}.json") for m in ("kvm", "uffd-missing")]
+            for engine, path in files:
+                for r in json.loads(path.read_text())["rows"]:
+                    rows[(engine, r["mechanism"], b, v)] = r
+    return rows
+
+
+def main():
+    rows = load(Path(sys.argv[1]))
+    print("| backing | vCPUs | engine | mechanism | pages/s median (min-max) | p50 / p99 (us) | stall p50 (us) |")
+    print("|---|---|---|---|---|---|---|")
+    for b in BACKINGS:
+        for v in VCPUS:
+            for engine, m in ROWS:
+                r = rows.get((engine, m, b, v))
+                if r is None:
+                    continue
+                p50, p99 = r.get("fault_to_install_p50_us"), r.get("fault_to_install_p99_us")
+                latency = f"{p50:.0f} / {p99:.0f}" if p50 else "-"
+                stall = f"{r['guest_stall_p50_us']:.0f}" if r.get("guest_stall_p50_us") else "-"
+                print(f"| {b} | {v} | {engine} | {m} | {r['pages_per_second']:,.0f} "
+                      f"({r['pages_per_second_min']:,.0f}-{r['pages_per_second_max']:,.0f}) "
+                      f"| {latency} | {stall} |")
+    print()
+    print("| backing | vCPUs | kvm / uffd-missing | kvm / uffd-sharded | full kvm / minimal kvm "
+          "| kvm 2 vCPUs / 1 | kvm p99 / p50 |")
+    print("|---|---|---|---|---|---|---|")
+    for b in BACKINGS:
+        for v in VCPUS:
+            kvm = rows[("full", "kvm", b, v)]
+            rate = kvm["pages_per_second"]
+            scale = f"{rate / rows[('full', 'kvm', b, 1)]['pages_per_second']:.2f}x" if v > 1 else "-"
+            print(f"| {b} | {v} "
+                  f"| {rate / rows[('full', 'uffd-missing', b, v)]['pages_per_second']:.2f}x "
+                  f"| {rate / rows[('full', 'uffd-sharded', b, v)]['pages_per_second']:.2f}x "
+                  f"| {rate / rows[('minimal', 'kvm', b, v)]['pages_per_second']:.2f} | {scale} "
+                  f"| {kvm['fault_to_install_p99_us'] / kvm['fault_to_install_p50_us']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

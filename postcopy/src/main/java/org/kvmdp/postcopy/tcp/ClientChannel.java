@@ -101,6 +101,8 @@ final class ClientChannel implements AutoCloseable {
     private int attemptsSinceAnswer;
     /** Links opened so far (each one's generation); the worker's alone. */
     private long generations;
+    /** How the last reconnect attempt went, for the error if they run out; the worker's. */
+    private String lastAttempt = "none made";
 
     private ClientChannel(String name, InetSocketAddress server, byte channel, TcpOptions options,
             AtomicLong ids, Consumer<String> events, ChannelLink first) {
@@ -292,10 +294,11 @@ final class ClientChannel implements AutoCloseable {
             return null;
         }
         drops.incrementAndGet();
-        events.accept(dropped + "; pausing its " + pending.size()
-                + " outstanding requests and reconnecting");
+        if (attemptsSinceAnswer < options.reconnectAttempts()) {
+            events.accept(dropped + "; pausing its " + pending.size()
+                    + " outstanding requests and reconnecting");
+        }
         long pausedAt = System.nanoTime();
-        String last = "none made";
         while (attemptsSinceAnswer < options.reconnectAttempts()) {
             int attempt = ++attemptsSinceAnswer;
             long waitMillis = options.backoff(attempt).toMillis();
@@ -316,7 +319,7 @@ final class ClientChannel implements AutoCloseable {
                         this::checkOverdue);
             } catch (ConnectException e) {
                 if (!String.valueOf(e.getMessage()).contains("refused")) {
-                    last = e.toString();
+                    lastAttempt = e.toString();
                     continue;
                 }
                 // Nothing listens where the source listened for the whole migration.
@@ -324,7 +327,8 @@ final class ClientChannel implements AutoCloseable {
                         + " (" + e.getMessage() + "): the source is gone"));
                 return null;
             } catch (IOException e) {
-                last = e instanceof ChannelLink.HandshakeDropped ? e.getMessage() : e.toString();
+                lastAttempt = e instanceof ChannelLink.HandshakeDropped ? e.getMessage()
+                        : e.toString();
                 continue;
             } catch (PageSourceException e) {
                 fail(new PageSourceException(dropped + "; reconnecting failed: " + e.getMessage(),
@@ -339,11 +343,12 @@ final class ClientChannel implements AutoCloseable {
                         l.welcome().session(), l.welcome().imageBytes(), session, imageBytes)));
                 return null;
             }
+            lastAttempt = "reconnected, and no answer came";
             return resume(l, attempt, pausedAt);
         }
         fail(new PageSourceException(dropped + "; gave up reconnecting after "
-                + options.reconnectAttempts() + " attempts without an answer (last: " + last
-                + ")"));
+                + options.reconnectAttempts() + " attempts without an answer (last: "
+                + lastAttempt + ")"));
         return null;
     }
 

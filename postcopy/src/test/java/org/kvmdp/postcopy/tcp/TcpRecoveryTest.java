@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.kvmdp.postcopy.BufferInstaller;
+import org.kvmdp.postcopy.GatedPageSource;
 import org.kvmdp.postcopy.MemoryPageSource;
 import org.kvmdp.postcopy.MigrationFailedException;
 import org.kvmdp.postcopy.MigrationReport;
@@ -183,6 +184,27 @@ class TcpRecoveryTest {
                     .containsExactly("(1 of 3)", "(2 of 3)", "(3 of 3)");
         } finally {
             image.close();
+        }
+    }
+
+    /** Reconnecting does not go on for ever when the source accepts but never answers. */
+    @Test
+    void aSourceThatAcceptsButNeverAnswersIsGivenUpAfterTheBoundedRetries() {
+        GatedPageSource image = new GatedPageSource(MemoryPageSource.copyOf(IMAGE), 0);
+        TcpOptions options = TcpOptions.defaults().withRequestTimeout(Duration.ofMillis(200))
+                .withReconnect(2, Duration.ofMillis(10));
+        try (PageServer server = PageServer.start(image, LOOPBACK);
+                TcpPageSource source = TcpPageSource.connect(server.address(), options)) {
+            CompletableFuture<Void> f = source.fetch(PageRun.of(5), Urgency.DEMAND,
+                    ByteBuffer.allocate(Pages.SIZE));
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(PageSourceException.class)
+                    .hasMessageContaining("page server sent no answer to request #1 (pages [5, 6))")
+                    .hasMessageContaining("gave up reconnecting after 2 attempts without an"
+                            + " answer (last: reconnected, and no answer came)");
+            assertThat(source.drops()).isEqualTo(3);
+        } finally {
+            image.open();
         }
     }
 

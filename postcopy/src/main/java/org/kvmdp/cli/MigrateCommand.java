@@ -11,6 +11,7 @@ import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.migrate.MigrationDestination;
 import org.kvmdp.postcopy.migrate.MigrationResult;
 import org.kvmdp.postcopy.migrate.MigrationSource;
+import org.kvmdp.postcopy.tcp.TcpOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,8 +31,14 @@ import picocli.CommandLine.Spec;
                         + " with --mechanism; the guest makes KVM touch missing pages (kvmclock,"
                         + " an emulated read) and checks every page; every page is checked"
                         + " against the source's CRC32C before the guest sees it.",
-                "--mechanism, --backing, --connect are destination options; --listen, --vcpus,"
-                        + " --memory source options."})
+                "A dropped connection to a live source pauses the destination's fetches (the"
+                        + " vCPUs wait) while it reconnects, up to --reconnect-attempts times with"
+                        + " a backoff doubling from --reconnect-backoff-ms, and asks again for"
+                        + " what was outstanding; the source keeps the migration's state for"
+                        + " --reconnect-wait seconds. A source that is gone (refuses the"
+                        + " connection) or retries exhausted fail the migration, vCPUs stopped.",
+                "--mechanism, --backing, --connect, --reconnect-* are destination options;"
+                        + " --listen, --vcpus, --memory, --reconnect-wait source options."})
 final class MigrateCommand implements Callable<Integer> {
     /** The workload's kvmclock and emulated-read pages are the last two of each vCPU's slice. */
     static final long MIN_MEMORY_PER_VCPU = 2 * MigrateWorkload.PAGE;
@@ -76,6 +83,32 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--stall-after-pages", paramLabel = "PAGES", defaultValue = "-1", hidden = true,
             description = "Source, fault injection: stop answering after this many pages.")
     long stallAfterPages;
+
+    @Option(names = "--hold-after-pages", paramLabel = "PAGES", defaultValue = "-1", hidden = true,
+            description = "Source, fault injection: hold pages after this many until the"
+                    + " destination has reconnected (it must drop its connection to finish).")
+    long holdAfterPages;
+
+    @Option(names = "--reconnect-attempts", paramLabel = "N", defaultValue = "8",
+            description = "Destination: reconnect a dropped connection at most this many times"
+                    + " without an answer in between (0: the first drop fails the migration).")
+    int reconnectAttempts;
+
+    @Option(names = "--reconnect-backoff-ms", paramLabel = "MS", defaultValue = "200",
+            description = "Destination: wait this long before the first reconnect attempt,"
+                    + " doubling with each further one (up to 5 s).")
+    long reconnectBackoffMillis;
+
+    @Option(names = "--request-timeout-ms", paramLabel = "MS", defaultValue = "30000",
+            description = "Destination: a request with no answer for this long counts as a"
+                    + " dropped connection (a silent network), and is asked again after"
+                    + " reconnecting.")
+    long requestTimeoutMillis;
+
+    @Option(names = "--reconnect-wait", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Source: keep the migration's state this long for a destination whose"
+                    + " connections dropped, before giving up on it.")
+    long reconnectWaitSeconds;
 
     @Option(names = "--mechanism", paramLabel = "MECHANISM", defaultValue = "kvm",
             converter = Converters.MechanismConverter.class,
@@ -125,7 +158,8 @@ final class MigrateCommand implements Callable<Integer> {
         try {
             MigrationSource source = MigrationSource.start(new MigrationSource.Params(
                     listen.toSocketAddress(), vcpus, memoryPerVcpu, seed, stallAfterPages,
-                    Duration.ofSeconds(timeoutSeconds)), out);
+                    holdAfterPages, Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(reconnectWaitSeconds)),
+                    out);
             return source.serveUntilDone(Duration.ofSeconds(timeoutSeconds))
                     ? ExitCodes.OK : ExitCodes.FAILED;
         } catch (RuntimeException e) {
@@ -140,7 +174,10 @@ final class MigrateCommand implements Callable<Integer> {
     private int runDestination() {
         MigrationResult result = new MigrationDestination(new MigrationDestination.Params(
                 connect.toSocketAddress(), mechanism.single(), backing, sweepAfterDemand,
-                Duration.ofSeconds(1), Duration.ofSeconds(timeoutSeconds)),
+                Duration.ofSeconds(1), Duration.ofSeconds(timeoutSeconds),
+                TcpOptions.defaults().withRequestTimeout(Duration.ofMillis(requestTimeoutMillis))
+                        .withReconnect(reconnectAttempts,
+                                Duration.ofMillis(reconnectBackoffMillis))),
                 spec.commandLine().getOut()).run();
         if (!result.ok()) {
             spec.commandLine().getErr().println("kvmdp migrate: destination failed: "
@@ -163,7 +200,8 @@ final class MigrateCommand implements Callable<Integer> {
                         + " drop it from the source");
             }
         }
-        for (String option : new String[] {"--sweep-after-demand"}) {
+        for (String option : new String[] {"--sweep-after-demand", "--reconnect-attempts",
+                "--reconnect-backoff-ms", "--request-timeout-ms"}) {
             if (checks.given(option)) {
                 throw checks.fail(option + " is for --role destination; drop it from the source");
             }
@@ -179,6 +217,13 @@ final class MigrateCommand implements Callable<Integer> {
     }
 
     private void checkSourceSize(UsageChecks checks) {
+        if (stallAfterPages >= 0 && holdAfterPages >= 0) {
+            throw checks.fail("--stall-after-pages and --hold-after-pages: pick one");
+        }
+        if (reconnectWaitSeconds < 1) {
+            throw checks.fail("--reconnect-wait must be 1 second or more, got "
+                    + reconnectWaitSeconds);
+        }
         if (memoryPerVcpu < MIN_MEMORY_PER_VCPU) {
             throw checks.fail("--memory " + Sizes.format(memoryPerVcpu) + " is too small: the guest"
                     + " needs at least " + Sizes.format(MIN_MEMORY_PER_VCPU) + " per vCPU");
@@ -202,7 +247,7 @@ final class MigrateCommand implements Callable<Integer> {
                     + " destination gets memory over --connect");
         }
         for (String option : new String[] {"--vcpus", "--memory", "--seed",
-                "--stall-after-pages"}) {
+                "--stall-after-pages", "--hold-after-pages"}) {
             if (checks.given(option)) {
                 throw checks.fail(option + " is for --role source; the destination takes the"
                         + " guest's shape from the source");
@@ -210,6 +255,22 @@ final class MigrateCommand implements Callable<Integer> {
         }
         if (sweepAfterDemand < 0) {
             throw checks.fail("--sweep-after-demand must be 0 or more, got " + sweepAfterDemand);
+        }
+        if (checks.given("--reconnect-wait")) {
+            throw checks.fail("--reconnect-wait is for --role source (how long it waits for a"
+                    + " destination to come back); the destination has --reconnect-attempts and"
+                    + " --reconnect-backoff-ms");
+        }
+        if (reconnectAttempts < 0) {
+            throw checks.fail("--reconnect-attempts must be 0 or more, got " + reconnectAttempts);
+        }
+        if (reconnectBackoffMillis < 0) {
+            throw checks.fail("--reconnect-backoff-ms must be 0 or more, got "
+                    + reconnectBackoffMillis);
+        }
+        if (requestTimeoutMillis < 1) {
+            throw checks.fail("--request-timeout-ms must be 1 or more, got "
+                    + requestTimeoutMillis);
         }
         if (connect.port() == 0) {
             throw checks.fail("--connect " + connect + ": port 0 is only for --listen");

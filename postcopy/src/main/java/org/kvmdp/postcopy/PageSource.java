@@ -38,6 +38,19 @@ public interface PageSource extends AutoCloseable {
         return false;
     }
 
+    /**
+     * True while a remote source has lost its connection and is reconnecting: fetches are
+     * held, not failed, so a requester waiting for a page must not time out meanwhile.
+     */
+    default boolean isReconnecting() {
+        return false;
+    }
+
+    /** Connections a remote source lost so far (reconnected or not); 0 for a local one. */
+    default long drops() {
+        return 0;
+    }
+
     /** CRC32C of every page, as the source has it: the end-of-migration check. */
     PageChecksums checksums();
 

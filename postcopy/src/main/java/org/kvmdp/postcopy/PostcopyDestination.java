@@ -212,10 +212,22 @@ public final class PostcopyDestination implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for {@code page}, at most the page timeout, which starts again while the source
+     * is reconnecting or has reconnected meanwhile: a dropped connection pauses requesters,
+     * it does not fail them (the source fails them itself if it cannot reconnect).
+     */
     private void waitFor(long page, Requester requester) {
         try {
-            if (tracker.awaitReceived(page, options.pageTimeout().toNanos())) {
-                return;
+            while (true) {
+                long drops = source.drops();
+                if (tracker.awaitReceived(page, options.pageTimeout().toNanos())) {
+                    return;
+                }
+                if (tracker.failure() != null
+                        || !(source.isReconnecting() || source.drops() != drops)) {
+                    break;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

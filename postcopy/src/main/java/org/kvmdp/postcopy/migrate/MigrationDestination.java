@@ -40,7 +40,8 @@ import org.kvmdp.postcopy.tcp.TcpPageSource;
  * can see it. The guest's block device requests (left in flight by the source) are served on
  * the vCPU threads by a {@link BlockDevice} whose every access to guest memory goes through a
  * {@link VmmAccessGate}. If the source fails, every vCPU is stopped and the result names the
- * failure.
+ * failure. A dropped connection to a live source only pauses the fetches (the vCPUs wait for
+ * their pages) while the page source reconnects and asks again for what was outstanding.
  */
 public final class MigrationDestination {
     /** The name the block device's demand fetches are counted under in the report. */
@@ -48,11 +49,19 @@ public final class MigrationDestination {
     /**
      * What to run. {@code sweepAfterDemand}: the background sweep starts once that many pages
      * were demand-fetched (0: at once), so a test can be sure early accesses find pages missing.
+     * {@code tcp}: timeouts and how a dropped connection is reconnected.
      */
     public record Params(InetSocketAddress source, Mechanism mechanism, Backing backing,
-            long sweepAfterDemand, Duration progressInterval, Duration timeout) {
+            long sweepAfterDemand, Duration progressInterval, Duration timeout, TcpOptions tcp) {
+        public Params(InetSocketAddress source, Mechanism mechanism, Backing backing,
+                long sweepAfterDemand, Duration progressInterval, Duration timeout) {
+            this(source, mechanism, backing, sweepAfterDemand, progressInterval, timeout,
+                    TcpOptions.defaults());
+        }
+
         public Params {
             Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(tcp, "tcp");
             Objects.requireNonNull(mechanism, "mechanism");
             Objects.requireNonNull(backing, "backing");
             Objects.requireNonNull(progressInterval, "progressInterval");
@@ -79,7 +88,13 @@ public final class MigrationDestination {
     public MigrationResult run() {
         long start = System.nanoTime();
         Progress progress = new Progress(start);
-        try (TcpPageSource source = TcpPageSource.connect(params.source(), TcpOptions.defaults())) {
+        try (TcpPageSource source = TcpPageSource.connect(params.source(), params.tcp(),
+                event -> {
+                    synchronized (log) {
+                        log.println("destination: " + event);
+                        log.flush();
+                    }
+                })) {
             DeviceState state = DeviceState.decode(source.deviceState());
             if (state.regionBytes() != source.imageBytes()) {
                 return progress.failed("the source's device state describes " + state.regionBytes()

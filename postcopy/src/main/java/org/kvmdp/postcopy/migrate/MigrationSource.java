@@ -30,13 +30,30 @@ import org.kvmdp.postcopy.tcp.ServerStats;
 public final class MigrationSource {
     /**
      * What to run. {@code stallAfterPages} (fault injection, negative for never) makes the
-     * server stop answering after that many pages.
+     * server stop answering after that many pages; {@code holdAfterPages} (the same, negative
+     * for never) holds every later page until the destination has reconnected, so a test's
+     * migration cannot finish without one. {@code reconnectWait}: how long the source
+     * keeps the migration's state for a destination whose connections all dropped without
+     * GOODBYE.
      */
     public record Params(InetSocketAddress listen, int vcpus, long memoryPerVcpu, long seed,
-            long stallAfterPages, Duration timeout) {
+            long stallAfterPages, long holdAfterPages, Duration timeout, Duration reconnectWait) {
+        /** The default {@code reconnectWait}: longer than a destination's default retries. */
+        public static final Duration DEFAULT_RECONNECT_WAIT = Duration.ofSeconds(120);
+
+        public Params(InetSocketAddress listen, int vcpus, long memoryPerVcpu, long seed,
+                long stallAfterPages, Duration timeout) {
+            this(listen, vcpus, memoryPerVcpu, seed, stallAfterPages, -1, timeout,
+                    DEFAULT_RECONNECT_WAIT);
+        }
+
         public Params {
             Objects.requireNonNull(listen, "listen");
             Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(reconnectWait, "reconnectWait");
+            if (stallAfterPages >= 0 && holdAfterPages >= 0) {
+                throw new IllegalArgumentException("stall or hold, not both");
+            }
             if (vcpus < 1 || vcpus > GuestAbi.MAX_VCPUS) {
                 throw new IllegalArgumentException("vCPUs must be 1.." + GuestAbi.MAX_VCPUS);
             }
@@ -55,11 +72,13 @@ public final class MigrationSource {
     private final PrintWriter log;
     private final PageServer server;
     private final ServerStats stats;
+    private final Duration reconnectWait;
 
-    private MigrationSource(PrintWriter log, PageServer server) {
+    private MigrationSource(PrintWriter log, PageServer server, Duration reconnectWait) {
         this.log = log;
         this.server = server;
         this.stats = server.stats();
+        this.reconnectWait = reconnectWait;
     }
 
     /**
@@ -94,17 +113,32 @@ public final class MigrationSource {
         }
         // The snapshot is this method's alone: serve it as it is rather than copy it again.
         PageSource image = MemoryPageSource.wrap(ByteBuffer.wrap(snapshot));
+        StallingPageSource held = null;
         if (params.stallAfterPages() >= 0) {
             image = new StallingPageSource(image, params.stallAfterPages());
+        } else if (params.holdAfterPages() >= 0) {
+            held = new StallingPageSource(image, params.holdAfterPages());
+            image = held;
         }
         DeviceState state = new DeviceState(gpa, total, params.seed(), flags, registers);
-        PageServer server = PageServer.start(image, state.encode(), params.listen());
+        PageServer server = PageServer.start(image, state.encode(), params.listen(), event -> {
+            synchronized (log) {
+                log.println("source: " + event + (event.startsWith("lost") ? " (up to "
+                        + params.reconnectWait().toSeconds() + " s)" : ""));
+                log.flush();
+            }
+        });
+        if (held != null) {
+            server.firstReconnect().thenRun(held::release);
+        }
         InetSocketAddress at = server.address();
         log.printf("source: listening on %s:%d (%d pages%s)%n", at.getAddress().getHostAddress(),
                 at.getPort(), total / MigrateWorkload.PAGE, params.stallAfterPages() >= 0
-                        ? ", stalling after " + params.stallAfterPages() + " pages" : "");
+                        ? ", stalling after " + params.stallAfterPages() + " pages"
+                        : params.holdAfterPages() >= 0 ? ", holding pages after "
+                        + params.holdAfterPages() + " until the destination reconnects" : "");
         log.flush();
-        return new MigrationSource(log, server);
+        return new MigrationSource(log, server, params.reconnectWait());
     }
 
     public InetSocketAddress address() {
@@ -112,18 +146,28 @@ public final class MigrationSource {
     }
 
     /**
-     * Serves until a destination has connected and hung up; false if {@code timeout} passed
-     * first. Then stops the server.
+     * Serves until the destination says GOODBYE; false if its connections all dropped
+     * without one and none came back within the reconnect wait, or {@code timeout} passed
+     * first. A dropped connection is not the end: the destination may reconnect, and is
+     * served the same memory and state again. Then stops the server.
      */
     public boolean serveUntilDone(Duration timeout) throws InterruptedException {
         try {
-            boolean done = server.awaitClientsGone(timeout);
-            log.printf("source: %s; served %d pages (%d again), %d demand and %d background"
-                    + " requests%n", done ? "destination disconnected" : "gave up waiting after "
-                    + timeout.toSeconds() + " s", stats.pagesServed(), stats.pagesServedAgain(),
-                    stats.urgentRequests(), stats.backgroundRequests());
-            log.flush();
-            return done;
+            PageServer.End end = server.awaitMigrationEnd(timeout, reconnectWait);
+            String how = switch (end) {
+                case GOODBYE -> "destination disconnected after saying it is done";
+                case ABANDONED -> "destination disconnected without saying it is done and did"
+                        + " not reconnect within " + reconnectWait.toSeconds() + " s";
+                case TIMED_OUT -> "gave up waiting after " + timeout.toSeconds() + " s";
+            };
+            synchronized (log) {
+                log.printf("source: %s; served %d pages (%d again), %d demand"
+                        + " and %d background requests%n", how, stats.pagesServed(),
+                        stats.pagesServedAgain(), stats.urgentRequests(),
+                        stats.backgroundRequests());
+                log.flush();
+            }
+            return end == PageServer.End.GOODBYE;
         } finally {
             server.close();
         }

@@ -13,6 +13,18 @@ import java.nio.ByteBuffer;
  * noticed without losing a half-read frame.
  */
 final class FrameReader {
+    /**
+     * The connection ended inside a frame: a dropped connection, not a malformed message.
+     * Nothing of the frame was handed out (a PAGES body is only returned whole).
+     */
+    static final class CutOff extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CutOff(String message) {
+            super(message);
+        }
+    }
+
     private final InputStream in;
     private final Runnable onIdle;
     private final byte[] header = new byte[Wire.FRAME_HEADER_BYTES];
@@ -24,9 +36,9 @@ final class FrameReader {
     }
 
     /**
-     * The next message. {@link EOFException} if the peer closed between frames; a
-     * {@link ProtocolException} naming the problem if a frame is truncated, too long, of an
-     * unknown type or has an inconsistent body. A PAGES message's data is a view of this
+     * The next message. {@link EOFException} if the peer closed between frames, {@link CutOff}
+     * if it closed inside one; a {@link ProtocolException} naming the problem if a frame is
+     * too long, of an unknown type or has an inconsistent body. A PAGES message's data is a view of this
      * reader's buffer, valid until the next read.
      */
     Message read() throws IOException {
@@ -35,7 +47,7 @@ final class FrameReader {
             throw new EOFException("peer closed the connection");
         }
         if (got < Wire.FRAME_HEADER_BYTES) {
-            throw new ProtocolException("connection closed after " + got + " of "
+            throw new CutOff("connection closed after " + got + " of "
                     + Wire.FRAME_HEADER_BYTES + " bytes of a frame header");
         }
         ByteBuffer h = ByteBuffer.wrap(header);
@@ -45,8 +57,8 @@ final class FrameReader {
         int n = (int) length;
         got = readUpTo(body, n);
         if (got < n) {
-            throw new ProtocolException("connection closed after " + got + " of " + n
-                    + " bytes of a " + type + " body");
+            throw new CutOff("connection closed after " + got + " of " + n + " bytes of a "
+                    + type + " body");
         }
         return Message.decode(type, ByteBuffer.wrap(body, 0, n).slice());
     }

@@ -33,14 +33,19 @@ public sealed interface Message {
         }
     }
 
-    /** Server to client, answer to HELLO: what image it serves. */
-    record Welcome(int magic, int version, int pageSize, long imageBytes) implements Message {
+    /**
+     * Server to client, answer to HELLO: what image it serves, and the session (a random
+     * number the server drew at start) so that a client reconnecting after a drop knows it
+     * reached the same source, with the same state, again.
+     */
+    record Welcome(int magic, int version, int pageSize, long imageBytes, long session)
+            implements Message {
         public MessageType type() {
             return MessageType.WELCOME;
         }
 
         public int bodyLength() {
-            return 20;
+            return 28;
         }
 
         public void writeBody(DataOutput out) throws IOException {
@@ -48,6 +53,25 @@ public sealed interface Message {
             out.writeInt(version);
             out.writeInt(pageSize);
             out.writeLong(imageBytes);
+            out.writeLong(session);
+        }
+    }
+
+    /**
+     * Client to server: the destination needs nothing more (it has every page, or gave up).
+     * A connection that ends without it may come back (the network dropped).
+     */
+    record Goodbye() implements Message {
+        public MessageType type() {
+            return MessageType.GOODBYE;
+        }
+
+        public int bodyLength() {
+            return 0;
+        }
+
+        public void writeBody(DataOutput out) {
+            // No body.
         }
     }
 
@@ -196,7 +220,8 @@ public sealed interface Message {
             case HELLO:
                 return new Hello(body.getInt(), body.getInt(), body.get());
             case WELCOME:
-                return new Welcome(body.getInt(), body.getInt(), body.getInt(), body.getLong());
+                return new Welcome(body.getInt(), body.getInt(), body.getInt(), body.getLong(),
+                        body.getLong());
             case PAGES_REQUEST: {
                 long id = body.getLong();
                 PageRun run = run(type, body.getLong(), body.getInt(), Wire.MAX_PAGES_PER_MESSAGE);
@@ -235,6 +260,8 @@ public sealed interface Message {
             }
             case STATE_REQUEST:
                 return new StateRequest(body.getLong());
+            case GOODBYE:
+                return new Goodbye();
             case STATE: {
                 long id = body.getLong();
                 int length = body.getInt();

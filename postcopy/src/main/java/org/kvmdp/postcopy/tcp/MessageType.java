@@ -6,14 +6,15 @@ import org.kvmdp.postcopy.Pages;
 /** The frame types and the body lengths each may have (checked before the body is read). */
 public enum MessageType {
     HELLO(1, 9, 9),
-    WELCOME(2, 20, 20),
+    WELCOME(2, 28, 28),
     PAGES_REQUEST(3, 21, 21),
     PAGES(4, 20, 20 + Wire.MAX_PAGES_PER_MESSAGE * Pages.SIZE),
     CHECKSUMS_REQUEST(5, 20, 20),
     CHECKSUMS(6, 20, 20 + Wire.MAX_CHECKSUMS_PER_MESSAGE * 4),
     ERROR(7, 10, 10 + Wire.MAX_ERROR_TEXT_BYTES),
     STATE_REQUEST(8, 8, 8),
-    STATE(9, 12, 12 + Wire.MAX_STATE_BYTES);
+    STATE(9, 12, 12 + Wire.MAX_STATE_BYTES),
+    GOODBYE(10, 0, 0);
 
     private final int code;
     private final int minBody;

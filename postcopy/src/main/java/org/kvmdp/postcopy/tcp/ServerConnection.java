@@ -39,6 +39,9 @@ final class ServerConnection {
     private final Thread responderThread;
     private volatile boolean handshaken;
     private volatile boolean closed;
+    private volatile boolean superseded;
+    /** The channel its HELLO named; -1 before. */
+    private volatile byte channel = -1;
 
     ServerConnection(PageServer server, Socket socket) {
         this.server = server;
@@ -80,6 +83,24 @@ final class ServerConnection {
         responderThread.interrupt();
     }
 
+    byte channel() {
+        return channel;
+    }
+
+    String peer() {
+        return peer;
+    }
+
+    /** The destination reconnected this connection's channel: cut this one off. */
+    void supersede() {
+        superseded = true;
+        close();
+    }
+
+    boolean superseded() {
+        return superseded;
+    }
+
     void join(Duration timeout) throws InterruptedException {
         readerThread.join(timeout.toMillis());
         responderThread.join(timeout.toMillis());
@@ -102,6 +123,8 @@ final class ServerConnection {
                     queueChecksums(r);
                 } else if (m instanceof Message.StateRequest r) {
                     writer.write(new Message.State(r.id(), server.deviceState()));
+                } else if (m instanceof Message.Goodbye) {
+                    server.goodbye();
                 } else {
                     throw new ProtocolException("unexpected " + m.type() + " from a client");
                 }
@@ -111,7 +134,7 @@ final class ServerConnection {
         } catch (ProtocolException e) {
             sendQuietly(new Message.Failure(0, "malformed message: " + e.getMessage()));
         } catch (IOException e) {
-            // Reset or closed under us (server shutdown): nothing to answer.
+            // Reset, cut off mid-frame or closed under us (server shutdown): nothing to answer.
         } finally {
             close();
             server.forget(this);
@@ -138,8 +161,10 @@ final class ServerConnection {
             return false;
         }
         handshaken = true;
+        channel = ((Message.Hello) first).channel();
         writer.write(new Message.Welcome(Wire.MAGIC, Wire.VERSION, Pages.SIZE,
-                server.image().imageBytes()));
+                server.image().imageBytes(), server.session()));
+        server.handshaken(this, channel);
         return true;
     }
 

@@ -15,11 +15,17 @@ import org.kvmdp.postcopy.PostcopyOptions;
  * on one, sweep requests on the other, so a vCPU's page is never stuck behind megabytes of
  * sweep data in a socket buffer. The server also serves urgent requests first within a
  * connection.
+ *
+ * <p>A connection that breaks is not the end: the client reconnects (bounded retries with
+ * backoff), checks that the WELCOME names the same session, and sends every request that had
+ * no complete answer again; the server keeps serving the same image to the new connection. A
+ * client that is done says GOODBYE, which is what tells the server the migration ended.
  */
 public final class Wire {
     /** "KVDP". */
     public static final int MAGIC = 0x4B56_4450;
-    public static final int VERSION = 2;
+    /** 3: WELCOME carries the session, GOODBYE ends a migration (a bare hang-up may be a drop). */
+    public static final int VERSION = 3;
     public static final byte CHANNEL_DEMAND = 0;
     public static final byte CHANNEL_BACKGROUND = 1;
     public static final byte FLAG_URGENT = 1;

@@ -99,7 +99,7 @@ class PageServerTest {
             DataInputStream in = new DataInputStream(s.getInputStream());
             hello(out, Wire.VERSION);
             assertThat(in.readByte()).isEqualTo((byte) MessageType.WELCOME.code());
-            in.readNBytes(4 + 20);
+            in.readNBytes(4 + 28);
             out.writeByte(MessageType.PAGES_REQUEST.code());
             out.writeInt(3); // a request is 21 bytes
             out.write(new byte[3]);

@@ -62,15 +62,29 @@ final class ScriptedServer implements AutoCloseable {
         return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
+    /** The session every scripted WELCOME names unless a script picks another. */
+    static final long SESSION = 0x5C21_97ED_5E55_1011L;
+
     static void welcome(DataOutputStream out, int magic, int version, long imageBytes)
             throws IOException {
+        welcome(out, magic, version, imageBytes, SESSION);
+    }
+
+    static void welcome(DataOutputStream out, int magic, int version, long imageBytes,
+            long session) throws IOException {
         out.writeByte(MessageType.WELCOME.code());
-        out.writeInt(20);
+        out.writeInt(28);
         out.writeInt(magic);
         out.writeInt(version);
         out.writeInt(4096);
         out.writeLong(imageBytes);
+        out.writeLong(session);
         out.flush();
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return clients.size();
     }
 
     /** Holds the connection open until the client closes it. */

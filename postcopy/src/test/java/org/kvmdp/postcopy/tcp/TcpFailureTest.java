@@ -75,7 +75,10 @@ class TcpFailureTest {
             assertThat(errors).allSatisfy(e -> assertThat(e.get())
                     .isInstanceOf(MigrationFailedException.class)
                     .hasMessageContaining("page server closed the")
-                    .hasMessageContaining("channel"));
+                    .hasMessageContaining("channel")
+                    // The server's port is closed too: a source that is gone, not retried.
+                    .hasMessageContaining("reconnecting was refused")
+                    .hasMessageContaining("the source is gone"));
             assertThatThrownBy(() -> destination.awaitCompletion(Duration.ofSeconds(10)))
                     .isInstanceOf(MigrationFailedException.class)
                     .hasMessageContaining("page server closed the");
@@ -90,7 +93,9 @@ class TcpFailureTest {
     @Test
     void aServerThatStopsAnsweringTimesOutTheRequest() {
         GatedPageSource image = new GatedPageSource(MemoryPageSource.copyOf(IMAGE), 0);
-        TcpOptions quick = TcpOptions.defaults().withRequestTimeout(Duration.ofMillis(300));
+        // Without reconnecting: the first overdue request fails (TcpRecoveryTest retries).
+        TcpOptions quick = TcpOptions.defaults().withRequestTimeout(Duration.ofMillis(300))
+                .withoutReconnect();
         try (PageServer server = PageServer.start(image, LOOPBACK);
                 TcpPageSource source = TcpPageSource.connect(server.address(), quick);
                 PostcopyDestination destination = new PostcopyDestination(source,
@@ -195,7 +200,10 @@ class TcpFailureTest {
         void send(DataOutputStream out) throws IOException;
     }
 
-    /** Welcome on both channels, then {@code misbehave} on the demand channel only. */
+    /**
+     * Welcome on both channels, then {@code misbehave} on the demand channel only; without
+     * reconnecting, so that a cut-off frame fails at once too (TcpRecoveryTest reconnects).
+     */
     private static void assertDemandFetchFails(Misbehaviour misbehave, String expected)
             throws Exception {
         try (ScriptedServer bad = new ScriptedServer((channel, in, out) -> {
@@ -207,7 +215,8 @@ class TcpFailureTest {
             }
             ScriptedServer.idle(in);
         });
-                TcpPageSource source = TcpPageSource.connect(bad.address(), TcpOptions.defaults())) {
+                TcpPageSource source = TcpPageSource.connect(bad.address(),
+                        TcpOptions.defaults().withoutReconnect())) {
             CompletableFuture<Void> f = source.fetch(PageRun.of(0), Urgency.DEMAND,
                     ByteBuffer.allocate(Pages.SIZE));
             assertThatThrownBy(() -> f.get(10, java.util.concurrent.TimeUnit.SECONDS))

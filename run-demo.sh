@@ -20,7 +20,9 @@
 #      (KVM demand paging, userfaultfd MISSING and MINOR, no demand paging) on
 #      shmem and hugetlb, tabled and plotted on the host (results/postcopy-bench.png),
 #      and kvmdp migrate of a running guest between two network namespaces with
-#      each mechanism (the guest's block device served through the VMM access gate);
+#      each mechanism (the guest's block device served through the VMM access gate),
+#      then once with the link between them taken down and up mid-migration
+#      (the destination pauses, reconnects and finishes);
 #   5. memory-poisoning emulation: kvmdp poison (a poisoned page, the guest's
 #      machine check for a guest read and for a KVM emulator read, unpoisoning).
 # The VM uses multi-threaded TCG here so that 2 vCPUs run in parallel.

@@ -10,7 +10,10 @@
 #      $KVMDP_OUT (the host's results directory) for plot-postcopy.py;
 #   2. kvmdp migrate of a running guest between two network namespaces joined
 #      by a veth pair, once per mechanism: source and destination are separate
-#      processes, the destination prints progress and the verdict.
+#      processes, the destination prints progress and the verdict; then once
+#      more with kvm while the veth goes down and up mid-migration: the
+#      destination pauses, reconnects, resends what it was waiting for and
+#      finishes (postcopy recovery).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 memory=${1:-16M}
@@ -18,7 +21,9 @@ out=${KVMDP_OUT:-/tmp}
 kvmdp=$root/scripts/kvmdp
 say() { printf '\n== %s\n' "$*"; }
 
+# POSTCOPY_DEMO_MIGRATE_ONLY=1 skips part 1.
 for backing in anonymous shmem hugetlb2m; do
+	[ "${POSTCOPY_DEMO_MIGRATE_ONLY:-0}" = 1 ] && break
 	for vcpus in 1 2; do
 		say "kvmdp bench --mechanism all --backing $backing --vcpus $vcpus --memory $memory"
 		"$kvmdp" bench --mechanism all --backing "$backing" --vcpus "$vcpus" \
@@ -58,3 +63,41 @@ for mechanism in kvm uffd-missing uffd-minor; do
 	sed 's/^/  /' "$log"
 	rm -f "$log"
 done
+
+say "kvmdp migrate with kvm while the link between the namespaces goes down and up"
+log=$(mktemp)
+dlog=$(mktemp)
+# --hold-after-pages (a test knob): after 64 pages the source holds back
+# until the destination has reconnected, so the drop is always mid-migration.
+ip netns exec kvmdp-src "$kvmdp" migrate --role source --listen 10.231.0.1:4444 \
+	--vcpus 2 --memory 32M --timeout 300 --hold-after-pages 64 >"$log" 2>&1 &
+source_pid=$!
+until grep -q "source: listening" "$log"; do
+	kill -0 "$source_pid" 2>/dev/null || { cat "$log"; exit 1; }
+	sleep 0.5
+done
+(
+	ip netns exec kvmdp-dst "$kvmdp" migrate --role destination --connect 10.231.0.1:4444 \
+		--mechanism kvm --backing shmem --timeout 300 --reconnect-attempts 20 \
+		--request-timeout-ms 3000 \
+		--reconnect-backoff-ms 200 2>&1 | tee "$dlog"
+	exit "${PIPESTATUS[0]}"
+) &
+destination_pid=$!
+until grep -q "guest resumed" "$dlog"; do
+	kill -0 "$destination_pid" 2>/dev/null || { cat "$log"; exit 1; }
+	sleep 0.2
+done
+say "link down"
+ip -n kvmdp-dst link set kvmdp-veth1 down
+until grep -q "reconnecting" "$dlog"; do
+	kill -0 "$destination_pid" 2>/dev/null || break
+	sleep 0.2
+done
+sleep 2
+say "link up"
+ip -n kvmdp-dst link set kvmdp-veth1 up
+wait "$destination_pid"
+wait "$source_pid"
+sed 's/^/  /' "$log"
+rm -f "$log" "$dlog"

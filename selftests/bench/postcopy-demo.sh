@@ -47,35 +47,53 @@ done
 ip -n kvmdp-src link set kvmdp-veth0 up
 ip -n kvmdp-dst link set kvmdp-veth1 up
 
-for mechanism in kvm uffd-missing uffd-minor; do
-	say "kvmdp migrate, 2 vCPUs x 32M, destination on shmem with $mechanism"
+# start_source [OPTION...]: a 2 x 32M source in its namespace, logging to
+# $log; returns once it listens (sets source_pid).
+start_source() {
 	log=$(mktemp)
 	ip netns exec kvmdp-src "$kvmdp" migrate --role source --listen 10.231.0.1:4444 \
-		--vcpus 2 --memory 32M --timeout 300 >"$log" 2>&1 &
+		--vcpus 2 --memory 32M --timeout 300 "$@" >"$log" 2>&1 &
 	source_pid=$!
 	until grep -q "source: listening" "$log"; do
 		kill -0 "$source_pid" 2>/dev/null || { cat "$log"; exit 1; }
 		sleep 0.5
 	done
+}
+
+# migrate_once MECHANISM: one migration; the destination's exit status.
+migrate_once() {
+	local rc=0
+	start_source
 	ip netns exec kvmdp-dst "$kvmdp" migrate --role destination --connect 10.231.0.1:4444 \
-		--mechanism "$mechanism" --backing shmem --timeout 300
-	wait "$source_pid"
+		--mechanism "$1" --backing shmem --timeout 300 2>&1 | tee "$dlog" || rc=$?
+	# A failed destination may leave the source waiting for it to come back.
+	[ $rc -eq 0 ] || kill "$source_pid" 2>/dev/null || true
+	wait "$source_pid" || true
 	sed 's/^/  /' "$log"
 	rm -f "$log"
+	return $rc
+}
+
+# QEMU's nested SVM under multi-threaded TCG now and then resumes a vCPU
+# with the L1 host's state, and the guest triple faults with its registers
+# at reset values, with or without this series (README, "The test VM":
+# QEMU resumes a busy vCPU with the host's RIP): such a run is rerun once,
+# loudly; any other failure stands.
+dlog=$(mktemp)
+for mechanism in kvm uffd-missing uffd-minor; do
+	say "kvmdp migrate, 2 vCPUs x 32M, destination on shmem with $mechanism"
+	if ! migrate_once "$mechanism"; then
+		grep -q "unexpected exit Shutdown.*rip=0xfff0" "$dlog" || exit 1
+		say "the emulator made a vCPU triple fault (rip 0xfff0); rerunning once"
+		migrate_once "$mechanism"
+	fi
 done
 
 say "kvmdp migrate with kvm while the link between the namespaces goes down and up"
-log=$(mktemp)
-dlog=$(mktemp)
 # --hold-after-pages (a test knob): after 64 pages the source holds back
 # until the destination has reconnected, so the drop is always mid-migration.
-ip netns exec kvmdp-src "$kvmdp" migrate --role source --listen 10.231.0.1:4444 \
-	--vcpus 2 --memory 32M --timeout 300 --hold-after-pages 64 >"$log" 2>&1 &
-source_pid=$!
-until grep -q "source: listening" "$log"; do
-	kill -0 "$source_pid" 2>/dev/null || { cat "$log"; exit 1; }
-	sleep 0.5
-done
+start_source --hold-after-pages 64
+: >"$dlog" # the loop above left the last destination's output there
 (
 	ip netns exec kvmdp-dst "$kvmdp" migrate --role destination --connect 10.231.0.1:4444 \
 		--mechanism kvm --backing shmem --timeout 300 --reconnect-attempts 20 \

@@ -7,6 +7,7 @@ import org.kvmdp.guest.TouchPages;
 import org.kvmdp.postcopy.LatencySummary;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
+import org.kvmdp.postcopy.PageTracker;
 import org.kvmdp.postcopy.PostcopyDestination;
 
 /**
@@ -47,6 +48,15 @@ public interface FaultPath extends AutoCloseable {
 
     /** The path's own thread's failure, if it failed. */
     Optional<Throwable> failure();
+
+    /**
+     * After a failed run: where the mechanism's view of the pages disagrees with the engine's
+     * (e.g. pages the tracker has received that KVM still holds non-present), for the error
+     * report; empty if it agrees or cannot tell.
+     */
+    default Optional<String> diagnosis(PageTracker tracker) {
+        return Optional.empty();
+    }
 
     /** Releases everything blocked on a missing page: after a failure, so vCPUs can stop. */
     @Override

@@ -4,11 +4,14 @@ package org.kvmdp.postcopy.driver;
 import java.time.Duration;
 import java.util.Optional;
 import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.dp.PresentBitmap;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
 import org.kvmdp.kvm.Vm;
 import org.kvmdp.postcopy.MigrationReport;
 import org.kvmdp.postcopy.PageInstaller;
+import org.kvmdp.postcopy.PageTracker;
+import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
 
 /** KVM demand paging: memory-fault exits and notification-fd events, KVM_MARK_PRESENT. */
@@ -36,6 +39,21 @@ final class KvmFaultPath implements FaultPath {
     @Override
     public void attach(PostcopyDestination destination) {
         driver = new KvmDemandPagingDriver(dp, region, destination);
+    }
+
+    /**
+     * Pages the tracker has received whose KVM present bit is clear: the vCPUs would exit on
+     * them forever, as nothing fetches a received page again.
+     */
+    @Override
+    public Optional<String> diagnosis(PageTracker tracker) {
+        try {
+            PresentBitmap present = dp.presentBitmap(region.slot(), region.size());
+            return ReceivedNotPresent.describe(tracker, Pages.count(region.size()),
+                    present::isPresent, region.gpa());
+        } catch (RuntimeException e) {
+            return Optional.of("cannot compare with KVM's present bitmap: " + e.getMessage());
+        }
     }
 
     @Override

@@ -141,6 +141,7 @@ public final class MigrationDestination {
                 } catch (RuntimeException e) {
                     // The migration's own failure is the cause worth naming; the vCPUs' is its echo.
                     Optional<String> cause = destination.failure().map(Throwable::getMessage);
+                    path.diagnosis(tracker).ifPresent(d -> log.println("destination: " + d));
                     return progress.failed(cause.orElse(describe(e)) + "; vCPUs stopped");
                 }
                 progress.guestDone(result, internalAccessesOk(state, region, result));

@@ -3,6 +3,7 @@ package org.kvmdp.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.dp.NotificationFd;
@@ -51,9 +52,11 @@ final class PoisonCommand implements Callable<Integer> {
             dp.enable();
             try (NotificationFd fd = dp.openNotificationFd()) {
                 long page = region.gpa() + 3 * PAGE;
+                // Every step runs and prints, whatever the one before found.
                 boolean ok = consumed(out, guest, dp, fd, page, GuestAbi.ACCESS_MC_READ,
-                        "guest read") & consumed(out, guest, dp, fd, page,
-                        GuestAbi.ACCESS_MC_OUTSB, "KVM emulator read (outsb)");
+                        "guest read");
+                ok &= consumed(out, guest, dp, fd, page, GuestAbi.ACCESS_MC_OUTSB,
+                        "KVM emulator read (outsb)");
                 ok &= unpoisoned(out, guest, dp, region, page);
                 out.println(ok ? "poison: OK" : "poison: FAILED");
                 return ok ? ExitCodes.OK : ExitCodes.FAILED;
@@ -78,7 +81,7 @@ final class PoisonCommand implements Callable<Integer> {
         boolean requested = fd.poll(0);
         out.printf("  demand paging fd: %s%n", requested ? "a request (wrong)" : "no request");
         return r.poisonedExits().size() == 1 && r.poisonedExits().get(0).gpa() == page
-                && r.machineCheckAddresses().equals(java.util.List.of(page)) && r.completed()
+                && r.machineCheckAddresses().equals(List.of(page)) && r.completed()
                 && !requested;
     }
 
@@ -91,7 +94,7 @@ final class PoisonCommand implements Callable<Integer> {
         out.printf("fresh page installed and marked present; guest read: %s%n",
                 r.values().isEmpty() ? "nothing" : String.format("0x%x", r.values().get(0)));
         return r.poisonedExits().isEmpty() && r.otherFaults().isEmpty()
-                && r.values().equals(java.util.List.of(FRESH)) && r.completed();
+                && r.values().equals(List.of(FRESH)) && r.completed();
     }
 
     /** vCPU 0, the program started over in {@code mode}; one machine-check bank. */

@@ -30,7 +30,8 @@ JNIEXPORT jint JNI_OnLoad(JavaVM *vm, void *reserved)
 		return JNI_ERR;
 	if (kvmdp_io_register(env) || kvmdp_mem_register(env) ||
 	    kvmdp_uffd_register(env) || kvmdp_thread_register(env) ||
-	    kvmdp_layout_register(env) || kvmdp_kvm_register(env))
+	    kvmdp_layout_register(env) || kvmdp_kvm_register(env) ||
+	    kvmdp_socket_register(env))
 		return JNI_ERR;
 	return JNI_VERSION_1_8;
 }

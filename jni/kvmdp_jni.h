@@ -19,6 +19,7 @@ int kvmdp_uffd_register(JNIEnv *env);
 int kvmdp_thread_register(JNIEnv *env);
 int kvmdp_layout_register(JNIEnv *env);
 int kvmdp_kvm_register(JNIEnv *env);
+int kvmdp_socket_register(JNIEnv *env);
 
 /*
  * Evaluates a libc call once and yields its result, or -errno on failure, as a jlong.

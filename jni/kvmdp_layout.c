@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "kvmdp_jni.h"
@@ -225,7 +227,7 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	CONST(KVM_CAP_DEMAND_PAGING),
 
 	/* libc: open, fcntl, mmap, madvise, memfd, eventfd, poll, fallocate */
-	CONST(F_GETFL), CONST(F_SETFL),
+	CONST(F_GETFL), CONST(F_SETFL), CONST(F_GETFD), CONST(FD_CLOEXEC),
 	CONST(O_RDONLY), CONST(O_WRONLY), CONST(O_RDWR), CONST(O_CLOEXEC), CONST(O_NONBLOCK),
 	CONST(O_CREAT), CONST(O_TRUNC),
 	CONST(PROT_NONE), CONST(PROT_READ), CONST(PROT_WRITE), CONST(PROT_EXEC),
@@ -241,6 +243,14 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	SIZE(pollfd), OFF(pollfd, fd), OFF(pollfd, events), OFF(pollfd, revents),
 	CONST(POLLIN), CONST(POLLOUT), CONST(POLLERR), CONST(POLLHUP), CONST(POLLNVAL),
 
+	/* AF_UNIX sockets and SCM_RIGHTS (org.kvmdp.nativeio.UnixSocket) */
+	CONST(AF_UNIX), CONST(SOCK_STREAM), CONST(SOCK_SEQPACKET), CONST(SOCK_CLOEXEC),
+	CONST(SOCK_NONBLOCK), CONST(SHUT_RD), CONST(SHUT_WR), CONST(SHUT_RDWR),
+	CONST(MSG_NOSIGNAL), CONST(MSG_CMSG_CLOEXEC), CONST(MSG_DONTWAIT), CONST(MSG_CTRUNC),
+	CONST(SOL_SOCKET), CONST(SO_PEERCRED), CONST(SCM_RIGHTS),
+	SIZE(ucred), OFF(ucred, pid), OFF(ucred, uid), OFF(ucred, gid),
+	FSIZE(sockaddr_un, sun_path),
+
 	/* errno values (org.kvmdp.nativeio.Errno looks each up by name) */
 	CONST(EPERM), CONST(ENOENT), CONST(ESRCH), CONST(EINTR), CONST(EIO), CONST(ENXIO),
 	CONST(E2BIG), CONST(EBADF), CONST(EAGAIN), CONST(ENOMEM), CONST(EACCES),
@@ -248,6 +258,8 @@ static const struct kvmdp_layout_entry kvmdp_layout_entries[] = {
 	CONST(ENFILE), CONST(EMFILE), CONST(ENOTTY), CONST(EFBIG), CONST(ENOSPC),
 	CONST(ESPIPE), CONST(EROFS), CONST(ERANGE), CONST(ENOSYS), CONST(EOPNOTSUPP),
 	CONST(ETIMEDOUT), CONST(EHWPOISON), CONST(ENOTSUP), CONST(EOVERFLOW),
+	CONST(EPIPE), CONST(ECONNRESET), CONST(ECONNREFUSED), CONST(ENAMETOOLONG),
+	CONST(EADDRINUSE), CONST(ENOTSOCK), CONST(ENOTCONN),
 };
 
 static jobjectArray kvmdp_layout_names(JNIEnv *env, jclass cls)

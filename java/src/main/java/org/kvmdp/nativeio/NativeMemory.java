@@ -67,6 +67,24 @@ public final class NativeMemory {
         return UNSAFE.getLongVolatile(null, address);
     }
 
+    /**
+     * Atomically ORs {@code bits} into the word at {@code address} (8-byte aligned) and
+     * returns the old word: a full fence, so what was written before is visible to whoever
+     * sees the bits, in this process or another one mapping the same memory.
+     */
+    public static long getAndBitwiseOrLong(long address, long bits) {
+        long old;
+        do {
+            old = UNSAFE.getLongVolatile(null, address);
+        } while ((old & bits) != bits && !UNSAFE.compareAndSwapLong(null, address, old, old | bits));
+        return old;
+    }
+
+    /** A volatile write, for words another process reads while we change them. */
+    public static void putLongVolatile(long address, long value) {
+        UNSAFE.putLongVolatile(null, address, value);
+    }
+
     public static void setMemory(long address, long length, byte value) {
         UNSAFE.setMemory(address, length, value);
     }

@@ -75,6 +75,8 @@ public final class GuestAbi {
     public static final int BLOCK_OP_WRITE = 2;
     public static final int BLOCK_STATUS_OK = 0;
     public static final int BLOCK_STATUS_BAD_REQUEST = 1;
+    /** The device could not serve the request: its backend process is gone. */
+    public static final int BLOCK_STATUS_IO_ERROR = 2;
     public static final int BLOCK_STATUS_PENDING = 0xff;
 
     public static final int MSR_KVM_SYSTEM_TIME_NEW = 0x4b564d01;

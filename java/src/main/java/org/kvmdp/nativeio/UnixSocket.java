@@ -80,6 +80,14 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes ownership of {@code fd}, a connected AF_UNIX stream socket (one received from
+     * another process, say); what is not a socket fails at the first send or receive.
+     */
+    public static UnixSocket adopt(OwnedFd fd) {
+        return new UnixSocket(Objects.requireNonNull(fd, "fd"));
+    }
+
     /** Takes the next connection of a listening socket, blocking until one comes. */
     public UnixSocket accept() {
         int rc;

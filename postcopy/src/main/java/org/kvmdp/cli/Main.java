@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "KVM demand paging: host capabilities, benchmarks against userfaultfd,"
                 + " post-copy migration.",
         subcommands = {InfoCommand.class, BenchCommand.class, MigrateCommand.class,
-                PoisonCommand.class, CommandLine.HelpCommand.class},
+                PoisonCommand.class, DeviceBackendCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the run failed", "2:bad options (the message says which)",
                 "3:needs a VM driver this build does not have yet"})

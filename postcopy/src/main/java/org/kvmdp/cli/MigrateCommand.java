@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.kvmdp.guest.MigrateWorkload;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
+import org.kvmdp.postcopy.backend.DeviceBackendOptions;
 import org.kvmdp.postcopy.migrate.MigrationDestination;
 import org.kvmdp.postcopy.migrate.MigrationResult;
 import org.kvmdp.postcopy.migrate.MigrationSource;
@@ -37,8 +38,14 @@ import picocli.CommandLine.Spec;
                         + " what was outstanding; the source keeps the migration's state for"
                         + " --reconnect-wait seconds. A source that is gone (refuses the"
                         + " connection) or retries exhausted fail the migration, vCPUs stopped.",
-                "--mechanism, --backing, --connect, --reconnect-* are destination options;"
-                        + " --listen, --vcpus, --memory, --reconnect-wait source options."})
+                "--device-backend process serves the guest's block device from a kvmdp"
+                        + " device-backend process the destination starts (guest memory shared"
+                        + " as a memfd, pages it needs asked of the destination over a UNIX"
+                        + " socket); if it dies the device fails with I/O errors and the"
+                        + " migration goes on.",
+                "--mechanism, --backing, --connect, --reconnect-*, --device-backend are"
+                        + " destination options; --listen, --vcpus, --memory, --reconnect-wait"
+                        + " source options."})
 final class MigrateCommand implements Callable<Integer> {
     /** The workload's kvmclock and emulated-read pages are the last two of each vCPU's slice. */
     static final long MIN_MEMORY_PER_VCPU = 2 * MigrateWorkload.PAGE;
@@ -122,6 +129,24 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Guest memory: ${COMPLETION-CANDIDATES}.")
     Backing backing;
 
+    @Option(names = "--device-backend", paramLabel = "WHERE", defaultValue = "in-process",
+            converter = DeviceBackendModes.Converter.class,
+            completionCandidates = DeviceBackendModes.Names.class,
+            description = "Destination: where the block device runs: in-process (on the vCPU"
+                    + " threads) or process (a kvmdp device-backend process; needs --backing"
+                    + " shmem, hugetlb2m or hugetlb1g, whose memfd it maps).")
+    DeviceBackendOptions.Mode deviceBackend;
+
+    @Option(names = "--backend-stall-after-pages", paramLabel = "PAGES", defaultValue = "-1",
+            hidden = true, description = "Destination, fault injection: the device backend"
+                    + " stops after this many answered page requests until killed.")
+    long backendStallAfterPages;
+
+    @Option(names = "--backend-hold-pages-after", paramLabel = "PAGES", defaultValue = "-1",
+            hidden = true, description = "Destination, fault injection: leave the device"
+                    + " backend's page requests after this many unanswered.")
+    long backendHoldPagesAfter;
+
     @Option(names = "--vcpus", paramLabel = "N", description = "vCPUs of the guest, 1..512.")
     int vcpus = 1;
 
@@ -177,7 +202,8 @@ final class MigrateCommand implements Callable<Integer> {
                 Duration.ofSeconds(1), Duration.ofSeconds(timeoutSeconds),
                 TcpOptions.defaults().withRequestTimeout(Duration.ofMillis(requestTimeoutMillis))
                         .withReconnect(reconnectAttempts,
-                                Duration.ofMillis(reconnectBackoffMillis))),
+                                Duration.ofMillis(reconnectBackoffMillis)))
+                .withDeviceBackend(deviceBackendOptions()),
                 spec.commandLine().getOut()).run();
         if (!result.ok()) {
             spec.commandLine().getErr().println("kvmdp migrate: destination failed: "
@@ -185,6 +211,16 @@ final class MigrateCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         return ExitCodes.OK;
+    }
+
+    /** The backend is this JVM's Main again, on this JVM's class path (scripts/kvmdp's). */
+    private DeviceBackendOptions deviceBackendOptions() {
+        if (deviceBackend == DeviceBackendOptions.Mode.IN_PROCESS) {
+            return DeviceBackendOptions.inProcess();
+        }
+        return DeviceBackendOptions.process(DeviceBackendOptions.javaLauncher(
+                System.getProperty("java.class.path"))).withStallAfterPages(backendStallAfterPages)
+                .withHoldPagesAfter(backendHoldPagesAfter);
     }
 
     private void checkSource(UsageChecks checks) {
@@ -201,7 +237,8 @@ final class MigrateCommand implements Callable<Integer> {
             }
         }
         for (String option : new String[] {"--sweep-after-demand", "--reconnect-attempts",
-                "--reconnect-backoff-ms", "--request-timeout-ms"}) {
+                "--reconnect-backoff-ms", "--request-timeout-ms", "--device-backend",
+                "--backend-stall-after-pages", "--backend-hold-pages-after"}) {
             if (checks.given(option)) {
                 throw checks.fail(option + " is for --role destination; drop it from the source");
             }
@@ -280,5 +317,31 @@ final class MigrateCommand implements Callable<Integer> {
                     + " mechanism: pick kvm, uffd-missing or uffd-minor");
         }
         checks.mechanismFitsBacking(mechanism.single(), backing);
+        checkDeviceBackend(checks);
+    }
+
+    private void checkDeviceBackend(UsageChecks checks) {
+        if (deviceBackend == DeviceBackendOptions.Mode.IN_PROCESS) {
+            for (String option : new String[] {"--backend-stall-after-pages",
+                    "--backend-hold-pages-after"}) {
+                if (checks.given(option)) {
+                    throw checks.fail(option + " is for --device-backend process");
+                }
+            }
+            return;
+        }
+        if (!backing.isShared()) {
+            throw checks.fail("--device-backend process shares guest memory as a memfd: pick"
+                    + " --backing shmem, hugetlb2m or hugetlb1g (--backing is "
+                    + Converters.label(backing) + ")");
+        }
+        if (backendStallAfterPages < -1 || backendStallAfterPages == 0) {
+            throw checks.fail("--backend-stall-after-pages must be 1 or more, got "
+                    + backendStallAfterPages);
+        }
+        if (backendHoldPagesAfter < -1) {
+            throw checks.fail("--backend-hold-pages-after must be 0 or more, got "
+                    + backendHoldPagesAfter);
+        }
     }
 }

@@ -18,7 +18,7 @@ import org.kvmdp.postcopy.access.GuestMemoryAccess;
  * during post-copy a {@link org.kvmdp.postcopy.access.VmmAccessGate}, so the descriptor and
  * the buffers are fetched first when they have not arrived yet.
  */
-public final class BlockDevice {
+public final class BlockDevice implements BlockDoorbell {
     /** The largest request: 64 KiB. */
     public static final int MAX_REQUEST_BYTES = 64 << 10;
 
@@ -56,9 +56,9 @@ public final class BlockDevice {
      * The doorbell as a vCPU exit: serves {@code io} and returns true if it is a 32-bit OUT to
      * {@link GuestAbi#PORT_BLOCK_NOTIFY}, else returns false having done nothing.
      */
+    @Override
     public boolean handleExit(VcpuExit.Io io) {
-        if (io.port() != GuestAbi.PORT_BLOCK_NOTIFY || io.direction() != VcpuExit.Direction.OUT
-                || io.size() != Integer.BYTES || io.count() != 1) {
+        if (!BlockDoorbell.isDoorbell(io)) {
             return false;
         }
         notify((int) io.value());
@@ -87,11 +87,13 @@ public final class BlockDevice {
     }
 
     /** Doorbells served so far. */
+    @Override
     public long requests() {
         return requests.get();
     }
 
     /** Of those, answered {@link GuestAbi#BLOCK_STATUS_BAD_REQUEST}. */
+    @Override
     public long rejected() {
         return rejected.get();
     }

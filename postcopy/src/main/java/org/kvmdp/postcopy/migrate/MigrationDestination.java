@@ -24,7 +24,10 @@ import org.kvmdp.postcopy.RequesterReport;
 import org.kvmdp.postcopy.access.ArrivalUnit;
 import org.kvmdp.postcopy.access.MemoryWindow;
 import org.kvmdp.postcopy.access.VmmAccessGate;
+import org.kvmdp.postcopy.backend.BackendHost;
+import org.kvmdp.postcopy.backend.DeviceBackendOptions;
 import org.kvmdp.postcopy.device.BlockDevice;
+import org.kvmdp.postcopy.device.BlockDoorbell;
 import org.kvmdp.postcopy.device.RamDisk;
 import org.kvmdp.postcopy.driver.FaultPath;
 import org.kvmdp.postcopy.driver.FaultPaths;
@@ -39,7 +42,9 @@ import org.kvmdp.postcopy.tcp.TcpPageSource;
  * sweep fetches the rest, each page is checked against the source's CRC32C before the guest
  * can see it. The guest's block device requests (left in flight by the source) are served on
  * the vCPU threads by a {@link BlockDevice} whose every access to guest memory goes through a
- * {@link VmmAccessGate}. If the source fails, every vCPU is stopped and the result names the
+ * {@link VmmAccessGate}, or by a device-backend process ({@link BackendHost}) that maps the
+ * guest memfd and asks this VMM for the pages it needs. If the source fails, every vCPU is
+ * stopped and the result names the
  * failure. A dropped connection to a live source only pauses the fetches (the vCPUs wait for
  * their pages) while the page source reconnects and asks again for what was outstanding.
  */
@@ -49,17 +54,37 @@ public final class MigrationDestination {
     /**
      * What to run. {@code sweepAfterDemand}: the background sweep starts once that many pages
      * were demand-fetched (0: at once), so a test can be sure early accesses find pages missing.
-     * {@code tcp}: timeouts and how a dropped connection is reconnected.
+     * {@code tcp}: timeouts and how a dropped connection is reconnected. {@code deviceBackend}:
+     * where the block device runs (in this process unless said otherwise).
      */
     public record Params(InetSocketAddress source, Mechanism mechanism, Backing backing,
-            long sweepAfterDemand, Duration progressInterval, Duration timeout, TcpOptions tcp) {
+            long sweepAfterDemand, Duration progressInterval, Duration timeout, TcpOptions tcp,
+            DeviceBackendOptions deviceBackend) {
         public Params(InetSocketAddress source, Mechanism mechanism, Backing backing,
                 long sweepAfterDemand, Duration progressInterval, Duration timeout) {
             this(source, mechanism, backing, sweepAfterDemand, progressInterval, timeout,
                     TcpOptions.defaults());
         }
 
+        public Params(InetSocketAddress source, Mechanism mechanism, Backing backing,
+                long sweepAfterDemand, Duration progressInterval, Duration timeout,
+                TcpOptions tcp) {
+            this(source, mechanism, backing, sweepAfterDemand, progressInterval, timeout, tcp,
+                    DeviceBackendOptions.inProcess());
+        }
+
+        /** These parameters with the block device where {@code backend} says. */
+        public Params withDeviceBackend(DeviceBackendOptions backend) {
+            return new Params(source, mechanism, backing, sweepAfterDemand, progressInterval,
+                    timeout, tcp, backend);
+        }
+
         public Params {
+            Objects.requireNonNull(deviceBackend, "deviceBackend");
+            if (deviceBackend.isProcess() && !backing.isShared()) {
+                throw new IllegalArgumentException("a device-backend process maps guest memory"
+                        + " from its memfd: " + backing + " has none");
+            }
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(tcp, "tcp");
             Objects.requireNonNull(mechanism, "mechanism");
@@ -88,7 +113,10 @@ public final class MigrationDestination {
     public MigrationResult run() {
         long start = System.nanoTime();
         Progress progress = new Progress(start);
-        try (TcpPageSource source = TcpPageSource.connect(params.source(), params.tcp(),
+        // Started first, so the backend's JVM boots while the guest is set up; null: in-process.
+        try (BackendHost backend = params.deviceBackend().isProcess() ? BackendHost.launch(
+                params.deviceBackend(), log, "destination: ") : null;
+                TcpPageSource source = TcpPageSource.connect(params.source(), params.tcp(),
                 event -> {
                     synchronized (log) {
                         log.println("destination: " + event);
@@ -105,13 +133,14 @@ public final class MigrationDestination {
                     state.vcpus().size(), params.mechanism().label(),
                     params.backing().name().toLowerCase(Locale.ROOT).replace("_", ""));
             log.flush();
-            return migrate(source, state, progress);
+            return migrate(source, state, progress, backend);
         } catch (RuntimeException e) {
             return progress.failed(describe(e));
         }
     }
 
-    private MigrationResult migrate(TcpPageSource source, DeviceState state, Progress progress) {
+    private MigrationResult migrate(TcpPageSource source, DeviceState state, Progress progress,
+            BackendHost backend) {
         try (GuestVm guest = GuestVm.create(GuestProgram.MIGRATE_WORKLOAD)) {
             MemoryRegion region = guest.addMemory(1, state.regionGpa(), params.backing(),
                     state.regionBytes());
@@ -120,14 +149,18 @@ public final class MigrationDestination {
             PageTracker tracker = new PageTracker(source.pageCount());
             PostcopyOptions options = PostcopyOptions.defaults().withChecksumOnInstall(true)
                     .withProgressInterval(params.progressInterval());
+            int pagesPerUnit = ArrivalUnit.pagesPerUnit(params.mechanism(), params.backing());
             try (FaultPath path = FaultPaths.open(params.mechanism(), guest, region, vcpus);
                     PostcopyDestination destination = new PostcopyDestination(source, tracker,
-                            path.installer(), options, p -> {
+                            backend == null ? path.installer()
+                                    : backend.publishing(path.installer(), tracker, pagesPerUnit),
+                            options, p -> {
                                 log.println("destination: " + p);
                                 log.flush();
                             })) {
                 path.attach(destination);
-                Optional<BlockDevice> device = blockDevice(state, destination, tracker, region);
+                Optional<BlockDoorbell> device = blockDevice(state, destination, tracker, region,
+                        backend);
                 MigrateWorkload.DevicePorts ports = device.<MigrateWorkload.DevicePorts>map(
                         d -> (vcpu, io) -> d.handleExit(io))
                         .orElse(MigrateWorkload.DevicePorts.NONE);
@@ -147,6 +180,9 @@ public final class MigrationDestination {
                 progress.guestDone(result, internalAccessesOk(state, region, result));
                 MigrationReport report = path.awaitCompletion(params.timeout());
                 progress.deviceDone(device, result, report);
+                if (backend != null) {
+                    backend.finish();
+                }
                 path.failure().ifPresent(e -> {
                     throw new IllegalStateException("fault handling thread failed: " + e, e);
                 });
@@ -179,10 +215,12 @@ public final class MigrationDestination {
 
     /**
      * The block device, if the guest left requests for it: over a gate that demand-fetches
-     * what the device touches through this migration's engine, in the mechanism's units.
+     * what the device touches through this migration's engine, in the mechanism's units; in
+     * a backend process, that gate serves the process's page requests instead.
      */
-    private Optional<BlockDevice> blockDevice(DeviceState state, PostcopyDestination destination,
-            PageTracker tracker, MemoryRegion region) {
+    private Optional<BlockDoorbell> blockDevice(DeviceState state,
+            PostcopyDestination destination, PageTracker tracker, MemoryRegion region,
+            BackendHost backend) {
         if ((state.flags() & GuestAbi.MIGRATE_DEVICE) == 0) {
             return Optional.empty();
         }
@@ -190,8 +228,12 @@ public final class MigrationDestination {
                 ArrivalUnit.pagesPerUnit(params.mechanism(), params.backing()),
                 DEVICE_REQUESTER);
         // The guest's sector is its slice's page number: a sparse disk as large as that.
-        RamDisk disk = new RamDisk(region.endGpa() / MigrateWorkload.PAGE);
-        return Optional.of(new BlockDevice(gate, disk));
+        long sectors = region.endGpa() / MigrateWorkload.PAGE;
+        if (backend != null) {
+            return Optional.of(backend.connect(region, gate, ArrivalUnit.pagesPerUnit(
+                    params.mechanism(), params.backing()), sectors, params.timeout()));
+        }
+        return Optional.of(new BlockDevice(gate, new RamDisk(sectors)));
     }
 
     /** The guest's pvclock version is even and non-zero, its emulated read the source's bytes. */
@@ -253,13 +295,13 @@ public final class MigrationDestination {
         }
 
         /** What the block device did and whether every vCPU found it right; logs it. */
-        void deviceDone(Optional<BlockDevice> device, MigrateWorkload.Result result,
+        void deviceDone(Optional<BlockDoorbell> device, MigrateWorkload.Result result,
                 MigrationReport report) {
             if (device.isEmpty()) {
                 deviceOk = true;
                 return;
             }
-            BlockDevice d = device.get();
+            BlockDoorbell d = device.get();
             RequesterReport vmm = report.requesters().get(DEVICE_REQUESTER);
             deviceRequests = d.requests();
             // Fetches the VMM's accesses started, not those that found a page in flight.

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.kvmdp.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.kvmdp.postcopy.backend.DeviceBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kvmdp device-backend}: the block device served from its own process. */
+@Command(name = "device-backend", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Serves the demo block device of a kvmdp migrate destination (the VMM)"
+                + " from this process, vhost-user style. The VMM starts it (kvmdp migrate"
+                + " --device-backend process); it connects to --socket, gets the guest memfd,"
+                + " the shared page state and a page channel over it (SCM_RIGHTS), and serves"
+                + " each doorbell the guest rings, asking the VMM for pages that have not"
+                + " arrived. It never gets the demand-paging fd: the VMM stays the only"
+                + " installer of pages.",
+                "Exits 0 when the VMM says goodbye, 1 (saying why on stderr) if the VMM goes"
+                        + " away or breaks the protocol."})
+final class DeviceBackendCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--socket", required = true, paramLabel = "PATH",
+            description = "The VMM's UNIX socket.")
+    Path socket;
+
+    @Option(names = "--stall-after-pages", paramLabel = "N", defaultValue = "-1", hidden = true,
+            description = "Fault injection: stop after N answered page requests, in the middle"
+                    + " of a device request, until killed.")
+    long stallAfterPages;
+
+    @Override
+    public Integer call() {
+        UsageChecks checks = new UsageChecks(spec);
+        if (stallAfterPages < -1 || stallAfterPages == 0) {
+            throw checks.fail("--stall-after-pages must be 1 or more, got " + stallAfterPages);
+        }
+        return DeviceBackend.run(new DeviceBackend.Options(socket, stallAfterPages),
+                spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+}

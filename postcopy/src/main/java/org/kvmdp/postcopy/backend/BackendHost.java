@@ -225,6 +225,19 @@ public final class BackendHost implements AutoCloseable {
                 + (status == 137 ? " (SIGKILL)" : "") + serverSummary());
     }
 
+    /**
+     * Closes the VMM's end of both channels at once, as the VMM's death would (for tests: the
+     * backend must notice and exit); the device fails its requests from then on.
+     */
+    void abandon() {
+        if (pageServer != null) {
+            pageServer.close();
+        }
+        if (control != null) {
+            control.shutdown();
+        }
+    }
+
     /** Stops the backend if it still runs, and cleans up. Idempotent. */
     @Override
     public void close() {

@@ -160,12 +160,12 @@ public final class RemoteBlockDevice implements BlockDoorbell, AutoCloseable {
             return;
         }
         control.shutdown();
-        int inFlight = pending.size();
+        // Said before the waiters are released, so the log has it before their outcome.
+        log.accept("device backend lost: " + why + "; its " + pending.size() + " device"
+                + " requests in flight and every later one fail with an I/O error; the guest"
+                + " and the migration go on");
         PeerGoneException gone = new PeerGoneException(why);
         pending.values().forEach(f -> f.completeExceptionally(gone));
-        log.accept("device backend lost: " + why + "; its " + inFlight + " device requests in"
-                + " flight and every later one fail with an I/O error; the guest and the"
-                + " migration go on");
         onLost.run();
     }
 

@@ -231,7 +231,8 @@ class BenchOutputTest {
         if (value instanceof String) {
             assertThat(got).as(name).isEqualTo(value);
         } else {
-            assertSameValue(name, ((BigDecimal) got).toPlainString(), value);
+            assertSameValue(name, got instanceof BigDecimal b ? b.toPlainString() : got.toString(),
+                    value);
         }
     }
 

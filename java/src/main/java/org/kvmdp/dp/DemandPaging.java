@@ -21,8 +21,9 @@ import org.kvmdp.nativeio.Uapi;
  * enable/disable, mark guest pages present or non-present, read a memslot's present bitmap,
  * open the notification fd for KVM-internal accesses. Typed methods check their arguments
  * (negative, unaligned, zero-sized, overflowing ranges, nulls, a closed VM) before any syscall
- * and throw {@link KvmException} when the kernel refuses; the {@code ...Raw} variants pass
- * every field through and return {@code -errno}, so tests can probe the kernel's validation.
+ * and throw {@link KvmException} when the kernel refuses. {@link #markPresentRaw} is the one
+ * {@code -errno} form here, for fault paths that must not allocate or throw; the tests reach
+ * the other (package-private) {@code -errno} forms through their DemandPagingErrno fixture.
  *
  * <p>Thread-safe: {@link #markPresent(long, long)} is meant to be called by many vCPU threads
  * at once and builds its struct on the C stack (one JNI crossing, no allocation); the batched
@@ -79,29 +80,20 @@ public final class DemandPaging {
         return (supportedFlags() & ENABLE) != 0;
     }
 
-    /** See KVM_CAP_DEMAND_PAGING: every user memslot gets a present bitmap (all present). */
+    /**
+     * See KVM_CAP_DEMAND_PAGING: every user memslot gets a present bitmap (all present).
+     * EEXIST if already enabled.
+     */
     public void enable() {
-        check("KVM_ENABLE_CAP(KVM_CAP_DEMAND_PAGING, enable)", enableRaw(), null);
+        vm.enableCap(Capability.DEMAND_PAGING, ENABLE);
     }
 
-    /** {@link #enable}: 0 or -errno (EEXIST if already enabled). */
-    public int enableRaw() {
-        return enableCapRaw(0, ENABLE, 0, 0, 0);
-    }
-
-    /** See KVM_CAP_DEMAND_PAGING: every page becomes present and waiters proceed. */
+    /**
+     * See KVM_CAP_DEMAND_PAGING: every page becomes present and waiters proceed. ENXIO if not
+     * enabled.
+     */
     public void disable() {
-        check("KVM_ENABLE_CAP(KVM_CAP_DEMAND_PAGING, disable)", disableRaw(), null);
-    }
-
-    /** {@link #disable}: 0 or -errno (ENXIO if not enabled). */
-    public int disableRaw() {
-        return enableCapRaw(0, 0, 0, 0, 0);
-    }
-
-    /** KVM_ENABLE_CAP(KVM_CAP_DEMAND_PAGING) with any flags and args: 0 or -errno. */
-    public int enableCapRaw(int flags, long arg0, long arg1, long arg2, long arg3) {
-        return vm.enableCapRaw(Capability.DEMAND_PAGING.number(), flags, arg0, arg1, arg2, arg3);
+        vm.enableCap(Capability.DEMAND_PAGING, 0);
     }
 
     /**
@@ -114,7 +106,12 @@ public final class DemandPaging {
         check("KVM_MARK_PRESENT", markPresentRaw(gpa, size, 0, 0), range(gpa, size));
     }
 
-    /** KVM_MARK_PRESENT with every field as given: 0 or -errno. */
+    /**
+     * Allocation-free form for hot paths: KVM_MARK_PRESENT with every field as given, 0 or
+     * {@code -errno} instead of an exception, so a caller builds its error text only on failure
+     * (the post-copy engine's KVM installer marks every fetched run with it). One JNI call, the
+     * struct on the C stack.
+     */
     public int markPresentRaw(long gpa, long size, long flags, long reserved) {
         return NativeKvm.demandPagingRange(vm.fd(), MARK_PRESENT, gpa, size, flags, reserved);
     }
@@ -142,7 +139,7 @@ public final class DemandPaging {
     }
 
     /** KVM_MARK_NON_PRESENT with every field as given: 0 or -errno. */
-    public int markNonPresentRaw(long gpa, long size, long flags, long reserved) {
+    int markNonPresentRaw(long gpa, long size, long flags, long reserved) {
         return NativeKvm.demandPagingRange(vm.fd(), MARK_NON_PRESENT, gpa, size, flags, reserved);
     }
 
@@ -168,7 +165,7 @@ public final class DemandPaging {
      * One KVM_MARK_PRESENT_RANGES call over all of {@code ranges} (no splitting, so more than
      * {@link #MAX_RANGES_PER_CALL} gives E2BIG) with {@code flags}: 0 or -errno.
      */
-    public int markPresentRangesRaw(List<GpaRange> ranges, int flags) {
+    int markPresentRangesRaw(List<GpaRange> ranges, int flags) {
         Objects.requireNonNull(ranges, "ranges");
         if (ranges.size() > MAX_RANGES_PER_CALL) {
             // Larger than the shared buffer: only tests do this, to see E2BIG.
@@ -185,19 +182,6 @@ public final class DemandPaging {
             return fillAndMark(batch, ranges, flags);
         } finally {
             batchLock.unlock();
-        }
-    }
-
-    /**
-     * KVM_MARK_PRESENT_RANGES with a caller-built array: {@code nr} struct
-     * kvm_demand_paging_range at {@code rangesAddress} (valid for the call). 0 or -errno.
-     */
-    public int markPresentRangesRaw(int nr, int flags, long rangesAddress) {
-        try (NativeBuffer header = new NativeBuffer(RANGES_SIZE)) {
-            header.putInt(RANGES_NR, nr);
-            header.putInt(RANGES_FLAGS, flags);
-            header.putLong(RANGES_ARRAY, rangesAddress);
-            return (int) vm.ioctlRaw(MARK_PRESENT_RANGES, header.address());
         }
     }
 
@@ -248,7 +232,7 @@ public final class DemandPaging {
      * KVM_GET_PRESENT_BITMAP of the whole memslot with every field as given;
      * {@code bitmapAddress} must have room for the slot's bitmap. 0 or -errno.
      */
-    public int presentBitmapRaw(int slot, int padding, long bitmapAddress) {
+    int presentBitmapRaw(int slot, int padding, long bitmapAddress) {
         return presentBitmapRaw(slot, padding, bitmapAddress, 0, 0);
     }
 
@@ -256,7 +240,7 @@ public final class DemandPaging {
      * KVM_GET_PRESENT_BITMAP with every field as given ({@code pageCount} 0: to the end of the
      * memslot); {@code bitmapAddress} must have room for the bits asked for. 0 or -errno.
      */
-    public int presentBitmapRaw(int slot, int padding, long bitmapAddress, long firstPage,
+    int presentBitmapRaw(int slot, int padding, long bitmapAddress, long firstPage,
             long pageCount) {
         try (NativeBuffer b = new NativeBuffer(BITMAP_SIZE)) {
             b.putInt(BITMAP_SLOT, slot);
@@ -282,13 +266,8 @@ public final class DemandPaging {
     }
 
     /** KVM_CREATE_DEMAND_PAGING_FD(O_CLOEXEC): the new fd (the caller owns it) or -errno. */
-    public int createNotificationFdRaw() {
-        return createNotificationFdRaw(OpenFlags.O_CLOEXEC);
-    }
-
-    /** KVM_CREATE_DEMAND_PAGING_FD with these flags (O_CLOEXEC, O_NONBLOCK): fd or -errno. */
-    public int createNotificationFdRaw(long flags) {
-        return (int) vm.ioctlRaw(CREATE_DEMAND_PAGING_FD, flags);
+    int createNotificationFdRaw() {
+        return (int) vm.ioctlRaw(CREATE_DEMAND_PAGING_FD, OpenFlags.O_CLOEXEC);
     }
 
     private int fillAndMark(NativeBuffer b, List<GpaRange> ranges, int flags) {

@@ -138,11 +138,6 @@ public final class NotificationFd implements AutoCloseable {
         }
     }
 
-    /** One read() of up to {@code length} bytes into {@code address} (non-blocking): bytes or -errno. */
-    public long readRaw(long address, long length) {
-        return NativeIo.read(fd.get(), address, length);
-    }
-
     /**
      * Wakes a blocked reader, waits for it to return, closes the fd (KVM's waiters give up,
      * their accesses fail) and the eventfd. Idempotent; any thread.

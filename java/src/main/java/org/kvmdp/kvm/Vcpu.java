@@ -85,7 +85,7 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /** KVM_RUN without decoding: 0 or -errno. Read the exit afterwards with {@link #lastExit}. */
-    public int runRaw() {
+    int runRaw() {
         lockForRun();
         try {
             return (int) runLocked();
@@ -272,9 +272,9 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /** Any vCPU ioctl other than KVM_RUN: the result or -errno (caller guarantees {@code arg}). */
-    public long ioctlRaw(long request, long arg) {
+    long ioctlRaw(long request, long arg) {
         if (request == KvmIoctls.KVM_RUN) {
-            throw new IllegalArgumentException("use run()/runRaw() for KVM_RUN");
+            throw new IllegalArgumentException("use run() for KVM_RUN");
         }
         return KvmIoctls.raw(fd, request, arg);
     }

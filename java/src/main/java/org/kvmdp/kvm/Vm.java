@@ -2,6 +2,7 @@
 package org.kvmdp.kvm;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,8 +18,9 @@ import org.kvmdp.nativeio.Uapi;
  * A VM handle: one VM fd, made by {@link Kvm#createVm}. Creates {@link Vcpu}s and closes them
  * when it is closed. Typed methods check their arguments (nulls, negative or unaligned sizes
  * and addresses, a closed handle) before any syscall and throw {@link KvmException} when the
- * kernel refuses; the {@code ...Raw} variants skip the alignment checks and return
- * {@code -errno}, so tests can probe the kernel's own validation.
+ * kernel refuses. {@link #ioctlRaw} is the one public {@code -errno} form; the package-private
+ * {@code ...Raw} twins skip the argument checks so that tests (through their VmErrno fixture)
+ * can probe the kernel's own validation.
  */
 public final class Vm implements AutoCloseable {
     /** KVM_MEM_LOG_DIRTY_PAGES memslot flag. */
@@ -68,26 +70,18 @@ public final class Vm implements AutoCloseable {
     /** See KVM_ENABLE_CAP on the VM fd, with up to four arguments. */
     public void enableCap(Capability capability, long... args) {
         Objects.requireNonNull(capability, "capability");
-        Objects.requireNonNull(args, "args");
-        if (args.length > EnableCap.MAX_ARGS) {
-            throw new IllegalArgumentException("KVM_ENABLE_CAP takes at most " + EnableCap.MAX_ARGS
-                    + " arguments, got " + args.length);
-        }
-        fd.get();
-        try (NativeBuffer b = new NativeBuffer(EnableCap.SIZE)) {
-            b.putInt(EnableCap.CAP, capability.number());
-            for (int i = 0; i < args.length; i++) {
-                b.putLong(EnableCap.ARGS + 8L * i, args[i]);
-            }
-            KvmIoctls.call(fd, "KVM_ENABLE_CAP", KvmIoctls.KVM_ENABLE_CAP, b.address());
+        int rc = enableCapRaw(capability.number(), 0, args);
+        if (rc < 0) {
+            throw new KvmException("KVM_ENABLE_CAP", -rc,
+                    capability.kernelName() + ", args " + Arrays.toString(args));
         }
     }
 
     /**
-     * KVM_ENABLE_CAP with every field as given and no checks: 0 or -errno. For probing the
-     * kernel's validation of flags and arguments (at most four).
+     * KVM_ENABLE_CAP with every field as given (at most four arguments): 0 or -errno. For
+     * probing the kernel's validation of flags and arguments.
      */
-    public int enableCapRaw(int capability, int flags, long... args) {
+    int enableCapRaw(int capability, int flags, long... args) {
         Objects.requireNonNull(args, "args");
         if (args.length > EnableCap.MAX_ARGS) {
             throw new IllegalArgumentException("KVM_ENABLE_CAP takes at most " + EnableCap.MAX_ARGS
@@ -132,7 +126,7 @@ public final class Vm implements AutoCloseable {
     }
 
     /** {@link #setUserMemoryRegion} without argument checks: 0 or -errno. */
-    public int setUserMemoryRegionRaw(int slot, int flags, long gpa, long size, long hostAddress) {
+    int setUserMemoryRegionRaw(int slot, int flags, long gpa, long size, long hostAddress) {
         fd.get();
         try (NativeBuffer b = new NativeBuffer(MemoryRegion.SIZE)) {
             b.putInt(MemoryRegion.SLOT, slot);
@@ -164,7 +158,7 @@ public final class Vm implements AutoCloseable {
     }
 
     /** {@link #setUserMemoryRegion2} without argument checks: 0 or -errno. */
-    public int setUserMemoryRegion2Raw(int slot, int flags, long gpa, long size, long hostAddress,
+    int setUserMemoryRegion2Raw(int slot, int flags, long gpa, long size, long hostAddress,
             int guestMemfd, long guestMemfdOffset) {
         fd.get();
         try (NativeBuffer b = new NativeBuffer(MemoryRegion.SIZE2)) {
@@ -202,7 +196,7 @@ public final class Vm implements AutoCloseable {
     }
 
     /** {@link #setMemoryAttributes} without argument checks: 0 or -errno. */
-    public int setMemoryAttributesRaw(long gpa, long size, long attributes) {
+    int setMemoryAttributesRaw(long gpa, long size, long attributes) {
         fd.get();
         try (NativeBuffer b = new NativeBuffer(Attributes.SIZE)) {
             b.putLong(Attributes.ADDRESS, gpa);
@@ -262,8 +256,10 @@ public final class Vm implements AutoCloseable {
     }
 
     /**
-     * Any VM ioctl, for interfaces without a typed method yet: the result or -errno. The caller
-     * guarantees that {@code arg} is what the ioctl expects (e.g. a valid struct address).
+     * Any VM ioctl, for interfaces without a typed method here: the result or -errno. The
+     * caller guarantees that {@code arg} is what the ioctl expects (e.g. a valid struct
+     * address). Public because org.kvmdp.dp builds its ioctls on it and names them in its own
+     * exceptions.
      */
     public long ioctlRaw(long request, long arg) {
         return KvmIoctls.raw(fd, request, arg);

@@ -124,7 +124,12 @@ public final class Userfaultfd implements AutoCloseable {
         return rc;
     }
 
-    /** {@link #copy} returning bytes copied or -errno. */
+    /**
+     * {@link #copy} returning bytes copied or -errno instead of an exception, so a fault
+     * handler can treat EEXIST (a racing resolution got there first) as benign without one
+     * ({@code MinimalHandler} does). Allocates its struct per call; a handler that must not
+     * allocate keeps a scratch buffer and calls the form that takes it.
+     */
     public long copyRaw(long dst, long src, long length, boolean wake) {
         try (NativeBuffer copy = new NativeBuffer(COPY_SIZE)) {
             return copyRaw(dst, src, length, wake, copy);
@@ -132,9 +137,10 @@ public final class Userfaultfd implements AutoCloseable {
     }
 
     /**
-     * {@link #copyRaw(long, long, long, boolean)} building the struct in {@code scratch}, a
-     * buffer of at least {@link #SCRATCH_BYTES} that the calling thread owns: a fault handler
-     * keeps one, so resolving a fault allocates nothing.
+     * Allocation-free form for hot paths: {@link #copyRaw(long, long, long, boolean)} building
+     * the struct in {@code scratch}, a buffer of at least {@link #SCRATCH_BYTES} that the
+     * calling thread owns: a fault handler (the post-copy engine's userfaultfd installer) keeps
+     * one, so resolving a fault allocates nothing and EEXIST throws nothing.
      */
     public long copyRaw(long dst, long src, long length, boolean wake, NativeBuffer scratch) {
         checkRange(dst, length);
@@ -172,17 +178,20 @@ public final class Userfaultfd implements AutoCloseable {
         return rc;
     }
 
-    /**
-     * {@link #continueRange} returning bytes mapped or -errno, so a caller can treat EEXIST
-     * (the range was already mapped by a racing resolution) as benign.
-     */
-    public long continueRangeRaw(long address, long length, boolean wake) {
+    /** {@link #continueRange} returning bytes mapped or -errno. */
+    private long continueRangeRaw(long address, long length, boolean wake) {
         try (NativeBuffer cont = new NativeBuffer(CONTINUE_SIZE)) {
             return continueRangeRaw(address, length, wake, cont);
         }
     }
 
-    /** {@link #continueRangeRaw(long, long, boolean)} with a caller-owned {@code scratch}. */
+    /**
+     * Allocation-free form for hot paths: UFFDIO_CONTINUE returning bytes mapped or -errno,
+     * building the struct in a caller-owned {@code scratch} (see the scratch form of
+     * {@code copyRaw}), so a fault handler (the post-copy engine's MINOR installer) allocates
+     * nothing and can treat EEXIST (the range was already mapped by a racing resolution) as
+     * benign without an exception.
+     */
     public long continueRangeRaw(long address, long length, boolean wake, NativeBuffer scratch) {
         checkRange(address, length);
         scratch.putLong(CONTINUE_RANGE + RANGE_START, address);

@@ -58,11 +58,12 @@ class DemandPagingValidationTest {
     @Test
     void rawVariantsPassBadFieldsToTheKernel() {
         assertThat(dp.markPresentRaw(1, 0, 1, 1)).isEqualTo(-ENOTTY);
-        assertThat(dp.markNonPresentRaw(-1, -1, 0, 0)).isEqualTo(-ENOTTY);
-        assertThat(dp.markPresentRangesRaw(List.of(new GpaRange(3, 5)), 1)).isEqualTo(-ENOTTY);
-        assertThat(dp.presentBitmapRaw(-1, 7, 0)).isEqualTo(-ENOTTY);
-        assertThat(dp.enableCapRaw(1, 2, 3, 4, 5)).isEqualTo(-ENOTTY);
-        assertThat(dp.createNotificationFdRaw()).isEqualTo(-ENOTTY);
+        assertThat(DemandPagingErrno.markNonPresent(dp, -1, -1, 0, 0)).isEqualTo(-ENOTTY);
+        assertThat(DemandPagingErrno.markPresentRanges(dp, List.of(new GpaRange(3, 5)), 1))
+                .isEqualTo(-ENOTTY);
+        assertThat(DemandPagingErrno.presentBitmap(dp, -1, 7, 0)).isEqualTo(-ENOTTY);
+        assertThat(DemandPagingErrno.enableCap(dp, 1, 2, 3, 4, 5)).isEqualTo(-ENOTTY);
+        assertThat(DemandPagingErrno.createNotificationFd(dp)).isEqualTo(-ENOTTY);
     }
 
     @Test
@@ -72,7 +73,7 @@ class DemandPagingValidationTest {
             many.add(new GpaRange(i * PAGE, PAGE));
         }
         assertThat(DemandPaging.MAX_RANGES_PER_CALL).isEqualTo(1024);
-        assertThat(dp.markPresentRangesRaw(many, 0)).isEqualTo(-ENOTTY);
+        assertThat(DemandPagingErrno.markPresentRanges(dp, many, 0)).isEqualTo(-ENOTTY);
     }
 
     @Test

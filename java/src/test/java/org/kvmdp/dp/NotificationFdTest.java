@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.kvmdp.kvm.FakeKvmHandles;
 import org.kvmdp.nativeio.Errno;
 import org.kvmdp.nativeio.NativeBuffer;
+import org.kvmdp.nativeio.NativeIo;
 
 /**
  * {@link NotificationFd}'s waiting and closing, on the host over an eventfd that stands in for
@@ -49,7 +50,7 @@ class NotificationFdTest {
         assertThat(fd.read(events, 0)).isZero();
         assertThat(events.count()).isZero();
         try (NativeBuffer b = new NativeBuffer(16)) {
-            assertThat(fd.readRaw(b.address(), 16)).as("the fd was made non-blocking")
+            assertThat(NativeIo.read(fd.fd(), b.address(), 16)).as("the fd was made non-blocking")
                     .isEqualTo(-Errno.EAGAIN.code());
         }
     }

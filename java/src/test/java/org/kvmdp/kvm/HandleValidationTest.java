@@ -46,13 +46,14 @@ class HandleValidationTest {
                     assertThat(e.is(Errno.ENOTTY)).isTrue();
                 })
                 .hasMessage("KVM_GET_API_VERSION failed: ENOTTY (Inappropriate ioctl for device)");
-        assertThat(vm.setUserMemoryRegionRaw(0, 0, 4097, 4095, 1)).isEqualTo(-Errno.ENOTTY.code());
-        assertThat(vm.setMemoryAttributesRaw(1, 0, 0)).isEqualTo(-Errno.ENOTTY.code());
+        assertThat(VmErrno.setUserMemoryRegion(vm, 0, 0, 4097, 4095, 1))
+                .isEqualTo(-Errno.ENOTTY.code());
+        assertThat(VmErrno.setMemoryAttributes(vm, 1, 0, 0)).isEqualTo(-Errno.ENOTTY.code());
         assertThatThrownBy(() -> vm.setUserMemoryRegion(0, 0, 0, 4096, 4096))
                 .isInstanceOf(KvmException.class)
                 .hasMessageContaining("KVM_SET_USER_MEMORY_REGION failed: ENOTTY")
                 .hasMessageContaining("slot 0");
-        assertThat(vcpu.runRaw()).isEqualTo(-Errno.ENOTTY.code());
+        assertThat(VcpuErrno.run(vcpu)).isEqualTo(-Errno.ENOTTY.code());
         assertThatThrownBy(vcpu::run).isInstanceOf(KvmException.class).hasMessageContaining("KVM_RUN");
     }
 
@@ -93,7 +94,7 @@ class HandleValidationTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> vm.enableCap(Capability.HALT_POLL, 1, 2, 3, 4, 5))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 4");
-        assertThatThrownBy(() -> vcpu.ioctlRaw(KvmIoctls.KVM_RUN, 0))
+        assertThatThrownBy(() -> VcpuErrno.ioctl(vcpu, KvmIoctls.KVM_RUN, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -116,7 +117,7 @@ class HandleValidationTest {
         vm.close();
         assertThatThrownBy(() -> vm.setUserMemoryRegion(0, 0, 0, 4096, 4096))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("VM fd");
-        assertThatThrownBy(() -> vm.setUserMemoryRegionRaw(0, 0, 0, 4096, 4096))
+        assertThatThrownBy(() -> VmErrno.setUserMemoryRegion(vm, 0, 0, 0, 4096, 4096))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> vm.createVcpu(1)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> vm.checkExtension(Capability.USER_MEMORY))

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.dp.DemandPagingErrno;
 import org.kvmdp.dp.GpaRange;
 import org.kvmdp.dp.NotificationFd;
 import org.kvmdp.dp.PresentBitmap;
@@ -66,7 +67,8 @@ class DemandPagingApiTest {
         dp.markNonPresent(region.gpa() + 3 * PAGE, 2 * PAGE);
         assertThat(bitmap().nonPresentCount()).isEqualTo(2);
         dp.disable();
-        assertThat(dp.presentBitmapRaw(region.slot(), 0, 0)).isEqualTo(-Errno.ENXIO.code());
+        assertThat(DemandPagingErrno.presentBitmap(dp, region.slot(), 0, 0))
+                .isEqualTo(-Errno.ENXIO.code());
         dp.enable();
         assertThat(bitmap().nonPresentCount()).as("disable made everything present").isZero();
         MemoryRegion later = guest.addMemory(Backing.ANONYMOUS, SLOT_SIZE);
@@ -76,20 +78,22 @@ class DemandPagingApiTest {
 
     @Test
     void enablingTwiceIsEexistAndDisablingTwiceIsEnxio() {
-        assertThat(dp.disableRaw()).as("disable before enable").isEqualTo(-Errno.ENXIO.code());
-        assertThat(dp.enableRaw()).isZero();
-        assertThat(dp.enableRaw()).isEqualTo(-Errno.EEXIST.code());
-        assertThat(dp.disableRaw()).isZero();
-        assertThat(dp.disableRaw()).isEqualTo(-Errno.ENXIO.code());
+        assertThat(DemandPagingErrno.disable(dp)).as("disable before enable")
+                .isEqualTo(-Errno.ENXIO.code());
+        assertThat(DemandPagingErrno.enable(dp)).isZero();
+        assertThat(DemandPagingErrno.enable(dp)).isEqualTo(-Errno.EEXIST.code());
+        assertThat(DemandPagingErrno.disable(dp)).isZero();
+        assertThat(DemandPagingErrno.disable(dp)).isEqualTo(-Errno.ENXIO.code());
     }
 
     @Test
     void enableCapRefusesUnknownFlagsAndArguments() {
         int einval = -Errno.EINVAL.code();
-        assertThat(dp.enableCapRaw(0, 2, 0, 0, 0)).as("unknown bit in args[0]").isEqualTo(einval);
-        assertThat(dp.enableCapRaw(0, 1, 1, 0, 0)).as("args[1]").isEqualTo(einval);
-        assertThat(dp.enableCapRaw(0, 1, 0, 0, 1)).as("args[3]").isEqualTo(einval);
-        assertThat(dp.enableCapRaw(1, 1, 0, 0, 0)).as("flags").isEqualTo(einval);
+        assertThat(DemandPagingErrno.enableCap(dp, 0, 2, 0, 0, 0)).as("unknown bit in args[0]")
+                .isEqualTo(einval);
+        assertThat(DemandPagingErrno.enableCap(dp, 0, 1, 1, 0, 0)).as("args[1]").isEqualTo(einval);
+        assertThat(DemandPagingErrno.enableCap(dp, 0, 1, 0, 0, 1)).as("args[3]").isEqualTo(einval);
+        assertThat(DemandPagingErrno.enableCap(dp, 1, 1, 0, 0, 0)).as("flags").isEqualTo(einval);
         assertThat(dp.markPresentRaw(region.gpa(), PAGE, 0, 0)).as("still disabled")
                 .isEqualTo(-Errno.ENXIO.code());
     }
@@ -98,35 +102,44 @@ class DemandPagingApiTest {
     void everyCallBeforeEnableIsEnxio() {
         int enxio = -Errno.ENXIO.code();
         assertThat(dp.markPresentRaw(region.gpa(), PAGE, 0, 0)).isEqualTo(enxio);
-        assertThat(dp.markNonPresentRaw(region.gpa(), PAGE, 0, 0)).isEqualTo(enxio);
-        assertThat(dp.markPresentRangesRaw(List.of(new GpaRange(region.gpa(), PAGE)), 0))
+        assertThat(DemandPagingErrno.markNonPresent(dp, region.gpa(), PAGE, 0, 0)).isEqualTo(enxio);
+        assertThat(DemandPagingErrno.markPresentRanges(dp, List.of(new GpaRange(region.gpa(), PAGE)),
+                0))
                 .isEqualTo(enxio);
         try (NativeBuffer b = new NativeBuffer(SLOT_SIZE / PAGE / 8)) {
-            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address())).isEqualTo(enxio);
+            assertThat(DemandPagingErrno.presentBitmap(dp, region.slot(), 0, b.address()))
+                        .isEqualTo(enxio);
         }
     }
 
     static Stream<Arguments> refusedCalls() {
         return Stream.of(
                 refused("unaligned gpa", Errno.EINVAL, t -> t.dp.markPresentRaw(t.region.gpa() + 8, PAGE, 0, 0)),
-                refused("unaligned size", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), PAGE + 1, 0, 0)),
-                refused("zero size", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), 0, 0, 0)),
-                refused("gpa + size overflows", Errno.EINVAL, t -> t.dp.markNonPresentRaw(-PAGE, 2 * PAGE, 0, 0)),
+                refused("unaligned size", Errno.EINVAL,
+                        t -> DemandPagingErrno.markNonPresent(t.dp, t.region.gpa(), PAGE + 1, 0, 0)),
+                refused("zero size", Errno.EINVAL,
+                        t -> DemandPagingErrno.markNonPresent(t.dp, t.region.gpa(), 0, 0, 0)),
+                refused("gpa + size overflows", Errno.EINVAL,
+                        t -> DemandPagingErrno.markNonPresent(t.dp, -PAGE, 2 * PAGE, 0, 0)),
                 // Bit 0 is KVM_DEMAND_PAGING_POISON; bit 1 is defined for neither ioctl.
-                refused("unknown flags", Errno.EINVAL, t -> t.dp.markNonPresentRaw(t.region.gpa(), PAGE, 1L << 1, 0)),
+                refused("unknown flags", Errno.EINVAL,
+                        t -> DemandPagingErrno.markNonPresent(t.dp, t.region.gpa(), PAGE, 1L << 1, 0)),
                 refused("poison flag on mark present", Errno.EINVAL, t -> t.dp.markPresentRaw(t.region.gpa(), PAGE, 1, 0)),
                 refused("reserved non-zero", Errno.EINVAL, t -> t.dp.markPresentRaw(t.region.gpa(), PAGE, 0, 1)),
-                refused("no memslot there", Errno.ENOENT, t -> t.dp.markNonPresentRaw(t.region.endGpa(), PAGE, 0, 0)),
+                refused("no memslot there", Errno.ENOENT,
+                        t -> DemandPagingErrno.markNonPresent(t.dp, t.region.endGpa(), PAGE, 0, 0)),
                 refused("past the memslot's end", Errno.ENOENT,
-                        t -> t.dp.markNonPresentRaw(t.region.endGpa() - PAGE, 2 * PAGE, 0, 0)),
+                        t -> DemandPagingErrno.markNonPresent(t.dp, t.region.endGpa() - PAGE, 2 * PAGE, 0, 0)),
                 refused("spanning the hole between memslots", Errno.ENOENT,
-                        t -> t.dp.markNonPresentRaw(t.region.gpa(), t.second.endGpa() - t.region.gpa(), 0, 0)),
-                refused("batch of 1025 ranges", Errno.E2BIG, t -> t.dp.markPresentRangesRaw(t.pages(1025), 0)),
-                refused("batch flags", Errno.EINVAL, t -> t.dp.markPresentRangesRaw(t.pages(2), 1)),
+                        t -> DemandPagingErrno.markNonPresent(t.dp, t.region.gpa(), t.second.endGpa() - t.region.gpa(), 0, 0)),
+                refused("batch of 1025 ranges", Errno.E2BIG,
+                        t -> DemandPagingErrno.markPresentRanges(t.dp, t.pages(1025), 0)),
+                refused("batch flags", Errno.EINVAL,
+                        t -> DemandPagingErrno.markPresentRanges(t.dp, t.pages(2), 1)),
                 refused("batch with one unaligned range", Errno.EINVAL,
-                        t -> t.dp.markPresentRangesRaw(t.withLast(new GpaRange(t.region.gpa(), 100)), 0)),
+                        t -> DemandPagingErrno.markPresentRanges(t.dp, t.withLast(new GpaRange(t.region.gpa(), 100)), 0)),
                 refused("batch with one uncovered range", Errno.ENOENT,
-                        t -> t.dp.markPresentRangesRaw(t.withLast(new GpaRange(t.region.endGpa(), PAGE)), 0)),
+                        t -> DemandPagingErrno.markPresentRanges(t.dp, t.withLast(new GpaRange(t.region.endGpa(), PAGE)), 0)),
                 refused("bitmap padding", Errno.EINVAL, t -> t.bitmapRaw(t.region.slot(), 1)),
                 refused("bitmap of a slot that does not exist", Errno.ENOENT, t -> t.bitmapRaw(7, 0)),
                 refused("bitmap of an impossible slot id", Errno.EINVAL, t -> t.bitmapRaw(40000, 0)));
@@ -148,7 +161,7 @@ class DemandPagingApiTest {
     void notificationFdIsOnePerVm() {
         dp.enable();
         NotificationFd fd = dp.openNotificationFd();
-        assertThat(dp.createNotificationFdRaw()).isEqualTo(-Errno.EBUSY.code());
+        assertThat(DemandPagingErrno.createNotificationFd(dp)).isEqualTo(-Errno.EBUSY.code());
         fd.close();
         dp.openNotificationFd().close();
     }
@@ -212,7 +225,7 @@ class DemandPagingApiTest {
 
     private int bitmapRaw(int slot, int padding) {
         try (NativeBuffer b = new NativeBuffer(SLOT_SIZE / PAGE / 8)) {
-            return dp.presentBitmapRaw(slot, padding, b.address());
+            return DemandPagingErrno.presentBitmap(dp, slot, padding, b.address());
         }
     }
 
@@ -234,11 +247,11 @@ class DemandPagingApiTest {
         assertThat(dp.presentBitmap(region.slot(), 448, 64).isPresent(63)).as("page 511").isFalse();
         assertThat(dp.presentBitmap(region.slot(), 0, pages)).isEqualTo(whole);
         try (NativeBuffer b = new NativeBuffer(64)) {
-            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address(), 448, 65))
+            assertThat(DemandPagingErrno.presentBitmap(dp, region.slot(), 0, b.address(), 448, 65))
                     .as("past the end").isEqualTo(-Errno.EINVAL.code());
-            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address(), 512, 0))
+            assertThat(DemandPagingErrno.presentBitmap(dp, region.slot(), 0, b.address(), 512, 0))
                     .as("first page at the end").isEqualTo(-Errno.EINVAL.code());
-            assertThat(dp.presentBitmapRaw(region.slot(), 0, b.address(), 65, 1))
+            assertThat(DemandPagingErrno.presentBitmap(dp, region.slot(), 0, b.address(), 65, 1))
                     .as("first page not a multiple of 64").isEqualTo(-Errno.EINVAL.code());
         }
         assertThat(bitmap()).as("refused reads change nothing").isEqualTo(whole);

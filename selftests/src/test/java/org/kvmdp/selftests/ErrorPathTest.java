@@ -17,6 +17,7 @@ import org.kvmdp.kvm.KvmException;
 import org.kvmdp.kvm.KvmIoctls;
 import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.Vm;
+import org.kvmdp.kvm.VmErrno;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.memory.GuestMemory;
 import org.kvmdp.nativeio.Errno;
@@ -90,17 +91,17 @@ class ErrorPathTest {
     @Test
     void misalignedGpaSizeOrAddressIsEinvalFromKvmAndRefusedByTheTypedApi() {
         int einval = -Errno.EINVAL.code();
-        assertThat(vm.setUserMemoryRegionRaw(1, 0, GIB + 0x800, MIB2, memory.address()))
+        assertThat(VmErrno.setUserMemoryRegion(vm, 1, 0, GIB + 0x800, MIB2, memory.address()))
                 .isEqualTo(einval);
-        assertThat(vm.setUserMemoryRegionRaw(1, 0, GIB, 0x1800, memory.address()))
+        assertThat(VmErrno.setUserMemoryRegion(vm, 1, 0, GIB, 0x1800, memory.address()))
                 .isEqualTo(einval);
-        assertThat(vm.setUserMemoryRegionRaw(1, 0, GIB, MIB2, memory.address() + 0x10))
+        assertThat(VmErrno.setUserMemoryRegion(vm, 1, 0, GIB, MIB2, memory.address() + 0x10))
                 .isEqualTo(einval);
         assertThatThrownBy(() -> vm.setUserMemoryRegion(1, 0, GIB + 0x800, MIB2, memory.address()))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> vm.setUserMemoryRegion(1, 0, GIB, 0x1800, memory.address()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(vm.setUserMemoryRegionRaw(1, 0, GIB, MIB2, memory.address())).isZero();
+        assertThat(VmErrno.setUserMemoryRegion(vm, 1, 0, GIB, MIB2, memory.address())).isZero();
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.kvmdp.cli.ExitCodes;
 import org.kvmdp.cli.Main;
 import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.dp.DemandPagingErrno;
 import org.kvmdp.dp.NotificationFd;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
@@ -133,7 +134,8 @@ class PoisonTest {
                 .hasMessageContaining("ENOENT");
         // KVM_DEMAND_PAGING_POISON (bit 0) is a flag of KVM_MARK_NON_PRESENT only.
         assertThat(dp.markPresentRaw(region.gpa(), PAGE, 1, 0)).isEqualTo(-EINVAL);
-        assertThat(dp.markNonPresentRaw(region.gpa(), PAGE, 1L << 1, 0)).isEqualTo(-EINVAL);
+        assertThat(DemandPagingErrno.markNonPresent(dp, region.gpa(), PAGE, 1L << 1, 0))
+                .isEqualTo(-EINVAL);
         region.memory().putLong(0, 42);
         PoisonedAccess.Result r = run(GuestAbi.ACCESS_MC_READ, region.gpa(), 8);
         assertThat(r.poisonedExits()).as("nothing was poisoned").isEmpty();

@@ -25,7 +25,7 @@ public final class FaultPaths {
             int vcpus) {
         switch (mechanism) {
             case KVM:
-                return new KvmFaultPath(guest.vm(), region);
+                return new KvmDemandPagingPath(guest.vm(), region);
             case UFFD_MISSING:
                 return UffdFaultPath.missing(region);
             case UFFD_MINOR:

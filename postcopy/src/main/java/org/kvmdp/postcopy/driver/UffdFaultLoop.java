@@ -17,8 +17,8 @@ import org.kvmdp.uffd.UffdEvent;
 import org.kvmdp.uffd.Userfaultfd;
 
 /**
- * The part the userfaultfd drivers share: registers the region in one mode, then a handler
- * thread turns each page-fault event into {@link PostcopyDestination#awaitPage} for every
+ * The handler both userfaultfd modes share: {@link #start} registers a slice of the region in
+ * one mode, then a handler thread turns each page-fault event into {@link PostcopyDestination#awaitPage} for every
  * engine page of the faulting unit (the installer's UFFDIO_COPY or UFFDIO_CONTINUE wakes the
  * faulting vCPU). If the handler fails it closes the userfaultfd, so the vCPUs' faults fail
  * instead of hanging.
@@ -35,6 +35,7 @@ final class UffdFaultLoop implements AutoCloseable {
     /** The registered part of the region: [offset, offset + length). */
     private final long offset;
     private final long length;
+    private final RegisterMode mode;
     private final Thread handler;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -47,13 +48,10 @@ final class UffdFaultLoop implements AutoCloseable {
     private final Histogram stalls = new Histogram(3);
     private boolean registered;
 
-    UffdFaultLoop(Userfaultfd uffd, MemoryRegion region, RegisterMode mode, int pagesPerUnit,
-            long unitBytes, PostcopyDestination destination, String threadName) {
-        this(uffd, region, 0, region.size(), mode, pagesPerUnit, unitBytes, destination,
-                threadName);
-    }
-
-    /** A loop over [offset, offset + length) of {@code region} only (one shard). */
+    /**
+     * A loop over [offset, offset + length) of {@code region} (all of it, or one shard);
+     * nothing happens until {@link #start}.
+     */
     UffdFaultLoop(Userfaultfd uffd, MemoryRegion region, long offset, long length,
             RegisterMode mode, int pagesPerUnit, long unitBytes, PostcopyDestination destination,
             String threadName) {
@@ -69,10 +67,21 @@ final class UffdFaultLoop implements AutoCloseable {
         this.destination = Objects.requireNonNull(destination, "destination");
         this.pagesPerUnit = pagesPerUnit;
         this.unit = unitBytes;
-        uffd.register(region.memory().address() + offset, length, mode);
-        registered = true;
+        this.mode = Objects.requireNonNull(mode, "mode");
         this.handler = new Thread(this::handleFaults, threadName);
         handler.setDaemon(true);
+    }
+
+    /**
+     * Registers the slice and starts the handler thread: before any vCPU runs, with the
+     * slice's memory never touched. Once only.
+     */
+    synchronized void start() {
+        if (registered || stop.get()) {
+            throw new IllegalStateException("already started or closed");
+        }
+        uffd.register(region.memory().address() + offset, length, mode);
+        registered = true;
         handler.start();
     }
 
@@ -134,6 +143,9 @@ final class UffdFaultLoop implements AutoCloseable {
     @Override
     public synchronized void close() {
         stop.set(true);
+        if (!registered) {
+            return; // never started, or closed already
+        }
         try {
             handler.join(JOIN_MILLIS);
         } catch (InterruptedException e) {

@@ -49,10 +49,6 @@ public final class UffdInstaller implements UffdPageInstaller {
         }
     }
 
-    public UffdInstaller(MemoryRegion region, Userfaultfd uffd) {
-        this(region, List.of(Objects.requireNonNull(uffd, "uffd")));
-    }
-
     /**
      * An installer for a region split into {@code shards.size()} equal slices, slice i
      * registered with {@code shards.get(i)}: each UFFDIO_COPY goes to its slice's fd.

@@ -5,6 +5,12 @@ import org.kvmdp.postcopy.PageInstaller;
 
 /** What {@link UffdFaultPath} needs of the userfaultfd installers (COPY and CONTINUE). */
 interface UffdPageInstaller extends PageInstaller, AutoCloseable {
+    /** Engine pages per unit the ioctl fills and wakes: 1, or 512 on 2 MiB hugetlb. */
+    int pagesPerUnit();
+
+    /** Bytes per such unit: the backing's page size. */
+    long unitBytes();
+
     /** Pages installed other than exactly once (0 after a correct migration). */
     long pagesNotInstalledExactlyOnce();
 

@@ -4,6 +4,9 @@ package org.kvmdp.selftests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -14,8 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -315,20 +316,35 @@ class PostcopyTouchTest {
         }
 
         /** Each row object's members as text (the host tests check that this is valid JSON). */
+        /**
+         * The rows of {@code --json} output, read with Jackson; each member as text (numbers
+         * as written, arrays as "[a, b]"), for assertions shared with {@link #csvRows}.
+         */
         List<Map<String, String>> jsonRows() {
-            assertThat(out.trim()).startsWith("{\"rows\": [").endsWith("]}");
+            JsonNode root;
+            try {
+                root = new ObjectMapper().readTree(out);
+            } catch (JsonProcessingException e) {
+                throw new AssertionError("bench --json printed no valid JSON: " + out, e);
+            }
+            assertThat(root.isObject()).as(out).isTrue();
+            assertThat(root.get("rows").isArray()).as(out).isTrue();
             List<Map<String, String>> rows = new ArrayList<>();
-            Matcher object = Pattern.compile("\\{(\"mechanism\"[^{}]*)\\}").matcher(out);
-            while (object.find()) {
+            for (JsonNode object : root.get("rows")) {
                 Map<String, String> row = new LinkedHashMap<>();
-                Matcher member = Pattern.compile("\"([a-z0-9_]+)\": (\"[^\"]*\"|\\[[^\\]]*\\]"
-                        + "|[-0-9.eE]+)").matcher(object.group(1));
-                while (member.find()) {
-                    row.put(member.group(1), member.group(2).replaceAll("^\"|\"$", ""));
-                }
+                object.fields().forEachRemaining(m -> row.put(m.getKey(), text(m.getValue())));
                 rows.add(row);
             }
             return rows;
+        }
+
+        private static String text(JsonNode value) {
+            if (!value.isArray()) {
+                return value.asText();
+            }
+            List<String> items = new ArrayList<>();
+            value.forEach(item -> items.add(item.asText()));
+            return "[" + String.join(", ", items) + "]";
         }
 
         List<Map<String, String>> csvRows() {

@@ -55,28 +55,29 @@ static int kvmdp_socket_address(JNIEnv *env, jstring path, struct sockaddr_un *a
 	return 0;
 }
 
-static jint kvmdp_socket_bind(JNIEnv *env, jclass cls, jint fd, jstring path)
+/* bind() or connect() @fd to @path: the same sockaddr_un either way. */
+static jint kvmdp_socket_at_path(JNIEnv *env, jint fd, jstring path,
+				 int (*op)(int, const struct sockaddr *, socklen_t))
 {
 	struct sockaddr_un addr;
 	int rc;
 
-	(void)cls;
 	rc = kvmdp_socket_address(env, path, &addr);
 	if (rc)
 		return rc;
-	return (jint)KVMDP_SYSCALL(bind(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	return (jint)KVMDP_SYSCALL(op(fd, (struct sockaddr *)&addr, sizeof(addr)));
+}
+
+static jint kvmdp_socket_bind(JNIEnv *env, jclass cls, jint fd, jstring path)
+{
+	(void)cls;
+	return kvmdp_socket_at_path(env, fd, path, bind);
 }
 
 static jint kvmdp_socket_connect(JNIEnv *env, jclass cls, jint fd, jstring path)
 {
-	struct sockaddr_un addr;
-	int rc;
-
 	(void)cls;
-	rc = kvmdp_socket_address(env, path, &addr);
-	if (rc)
-		return rc;
-	return (jint)KVMDP_SYSCALL(connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	return kvmdp_socket_at_path(env, fd, path, connect);
 }
 
 static jint kvmdp_socket_listen(JNIEnv *env, jclass cls, jint fd, jint backlog)

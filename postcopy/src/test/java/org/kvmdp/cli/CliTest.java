@@ -93,6 +93,13 @@ class CliTest {
         "migrate --role destination --connect 10.0.0.2:4444 --reconnect-attempts -1 | --reconnect-attempts must be 0 or more",
         "migrate --role destination --connect 10.0.0.2:4444 --reconnect-backoff-ms -1 | --reconnect-backoff-ms must be 0 or more",
         "migrate --role destination --connect 10.0.0.2:4444 --request-timeout-ms 0 | --request-timeout-ms must be 1 or more",
+        "migrate --role destination --connect 10.0.0.2:4444 --device-backend process | --device-backend process shares guest memory as a memfd: pick --backing shmem, hugetlb2m or hugetlb1g (--backing is anonymous)",
+        "migrate --role destination --connect 10.0.0.2:4444 --device-backend vhost | 'vhost' is not a device backend; pick in-process or process",
+        "migrate --role destination --connect 10.0.0.2:4444 --backend-hold-pages-after 1 | --backend-hold-pages-after is for --device-backend process",
+        "migrate --role destination --connect 10.0.0.2:4444 --backing shmem --device-backend process --backend-stall-after-pages 0 | --backend-stall-after-pages must be 1 or more, got 0",
+        "migrate --role source --listen h:1 --device-backend process | --device-backend is for --role destination",
+        "device-backend | Missing required option: '--socket=PATH'",
+        "device-backend --socket /nowhere --stall-after-pages 0 | --stall-after-pages must be 1 or more, got 0",
         "frobnicate | Unmatched argument",
         "'' | pick a command: info, bench, migrate or poison",
     })

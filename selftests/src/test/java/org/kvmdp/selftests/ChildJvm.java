@@ -110,6 +110,11 @@ final class ChildJvm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The child's pid (to signal it without closing its output, as {@link #kill} does). */
+    long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL. */
     void kill() {
         process.destroyForcibly();

@@ -147,7 +147,9 @@ class DeviceBackendProcessTest {
                         "holding the device backend's page request"), LIMIT);
                 assertThat(held).as(vmm.output()).isPresent();
                 long pid = backendPid(vmm.output());
-                vmm.kill(); // SIGKILL: no GOODBYE, no cleanup, just its sockets closing
+                // SIGKILL: no GOODBYE, no cleanup, just its sockets closing. By pid, not
+                // Process.destroyForcibly, which would also close the output we still read.
+                ProcessHandle.of(vmm.pid()).orElseThrow().destroyForcibly();
 
                 // The backend's stderr is the VMM's: its last words reach us after the VMM.
                 Optional<String> gone = vmm.awaitLine(l -> l.startsWith(

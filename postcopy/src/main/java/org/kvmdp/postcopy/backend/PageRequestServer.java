@@ -77,7 +77,7 @@ public final class PageRequestServer implements AutoCloseable {
         return this;
     }
 
-    /** NEEDs answered READY. */
+    /** NEEDs whose pages arrived, answered READY (unless the backend was gone: dropped). */
     public long needsServed() {
         return needs.get();
     }
@@ -147,10 +147,10 @@ public final class PageRequestServer implements AutoCloseable {
     private void serve(int tag, long first, int count) {
         try {
             gate.awaitArrived(gpa + Pages.offset(first), Pages.offset(count));
-            if (answer(tag, MessageKind.READY, new byte[0])) {
-                needs.incrementAndGet();
-                pages.addAndGet(count);
-            }
+            // Counted before READY goes out, so whoever has the answer sees the count.
+            needs.incrementAndGet();
+            pages.addAndGet(count);
+            answer(tag, MessageKind.READY, new byte[0]);
         } catch (MigrationFailedException e) {
             refuse(tag, Refusal.MIGRATION_FAILED, e.getMessage());
         } catch (RuntimeException e) {

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.kvmdp.guest.GuestAbi;
-import org.kvmdp.kvm.VcpuExit;
 import org.kvmdp.postcopy.access.GuestMemoryAccess;
 import org.kvmdp.postcopy.access.MemoryWindow;
 import org.kvmdp.postcopy.device.BlockDoorbell;
@@ -76,20 +75,12 @@ public final class RemoteBlockDevice implements BlockDoorbell, AutoCloseable {
         return this;
     }
 
-    @Override
-    public boolean handleExit(VcpuExit.Io io) {
-        if (!BlockDoorbell.isDoorbell(io)) {
-            return false;
-        }
-        notify((int) io.value());
-        return true;
-    }
-
     /**
      * Serves the doorbell {@code doorbell} through the backend; returns the status the
      * descriptor got. A descriptor outside guest memory: {@link IndexOutOfBoundsException},
      * as from the in-process device.
      */
+    @Override
     public int notify(int doorbell) {
         long gpa = BlockRequest.gpaOf(doorbell);
         window.offsetOf(gpa, GuestAbi.BLOCK_DESC_SIZE);

@@ -4,7 +4,6 @@ package org.kvmdp.postcopy.device;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.kvmdp.guest.GuestAbi;
-import org.kvmdp.kvm.VcpuExit;
 import org.kvmdp.postcopy.access.GuestMemoryAccess;
 
 /**
@@ -39,6 +38,7 @@ public final class BlockDevice implements BlockDoorbell {
      * be answered: {@link IndexOutOfBoundsException}. A failed migration's
      * {@link org.kvmdp.postcopy.MigrationFailedException} passes through.
      */
+    @Override
     public int notify(int doorbell) {
         long gpa = BlockRequest.gpaOf(doorbell);
         BlockRequest request = BlockRequest.decode(gpa, memory.read(gpa,
@@ -50,19 +50,6 @@ public final class BlockDevice implements BlockDoorbell {
         }
         memory.writeInt(gpa + GuestAbi.BLOCK_DESC_STATUS, status);
         return status;
-    }
-
-    /**
-     * The doorbell as a vCPU exit: serves {@code io} and returns true if it is a 32-bit OUT to
-     * {@link GuestAbi#PORT_BLOCK_NOTIFY}, else returns false having done nothing.
-     */
-    @Override
-    public boolean handleExit(VcpuExit.Io io) {
-        if (!BlockDoorbell.isDoorbell(io)) {
-            return false;
-        }
-        notify((int) io.value());
-        return true;
     }
 
     private int serve(BlockRequest r) {

@@ -11,16 +11,22 @@ import org.kvmdp.kvm.VcpuExit;
  */
 public interface BlockDoorbell {
     /**
-     * Serves {@code io} and returns true if it is a 32-bit OUT to
-     * {@link GuestAbi#PORT_BLOCK_NOTIFY}, else returns false having done
-     * nothing.
+     * The guest rang the doorbell with {@code doorbell}: serves that request and returns the
+     * status written into its descriptor.
      */
-    boolean handleExit(VcpuExit.Io io);
+    int notify(int doorbell);
 
-    /** Whether {@code io} is a ring of the doorbell: one 32-bit OUT to its port. */
-    static boolean isDoorbell(VcpuExit.Io io) {
-        return io.port() == GuestAbi.PORT_BLOCK_NOTIFY && io.direction() == VcpuExit.Direction.OUT
-                && io.size() == Integer.BYTES && io.count() == 1;
+    /**
+     * The doorbell as a vCPU exit: serves {@code io} and returns true if it is a 32-bit OUT
+     * to {@link GuestAbi#PORT_BLOCK_NOTIFY}, else returns false having done nothing.
+     */
+    default boolean handleExit(VcpuExit.Io io) {
+        if (io.port() != GuestAbi.PORT_BLOCK_NOTIFY || io.direction() != VcpuExit.Direction.OUT
+                || io.size() != Integer.BYTES || io.count() != 1) {
+            return false;
+        }
+        notify((int) io.value());
+        return true;
     }
 
     /** Doorbells served so far. */

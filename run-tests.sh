@@ -6,7 +6,8 @@
 # Every test of the project, as CI runs it, on a fresh Debian 12 machine
 # (installs what it needs; root for apt and QEMU):
 #   1. host tier: mvn verify (unit tests, JNI, syscalls the host allows)
-#   2. builds the patched 6.12 kernel (selftests/vm/build-kernel.sh)
+#   2. builds the patched 6.12 kernel (selftests/vm/build-kernel.sh) and checks
+#      that jni/linux-headers/ holds the series' UAPI headers
 #   3. the JUnit suite inside the QEMU test VM, as root, on that kernel, then
 #      its demand-paging classes again with shadow paging (kvm_amd.npt=0)
 #   4. the kernel's KVM selftests in the VM, with TDP and with shadow paging, and
@@ -115,6 +116,9 @@ debug_kernel_chain() {
 step host-tier host_tests
 normal_built=0 debug_built=0
 step kernel-build selftests/vm/build-kernel.sh >/dev/null && normal_built=1
+# The JNI library compiles against a copy of the series' UAPI headers: it must
+# be the series' current one.
+step linux-headers-current scripts/update-linux-headers.sh --check
 if [ $debug -eq 1 ]; then
 	step kernel-build-debug selftests/vm/build-kernel.sh --debug >/dev/null && debug_built=1
 fi

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UAPI this library needs beyond stock headers, checked at build time against
- * the linux/kvm.h it is compiled with (the patched 6.12 tree's, passed as
- * KVMDP_UAPI_INCLUDE by scripts/build-native.sh).
+ * the linux/kvm.h it is compiled with (the patched 6.12 tree's, kept in
+ * jni/linux-headers/ and passed as KVMDP_UAPI_INCLUDE by scripts/build-native.sh).
  *
  * The KVMDP_EXPECTED_* values are the numbers of the demand-paging series
  * (kernel-patch/, Documentation/virt/kvm/api.rst 4.144-4.147 and 7.37). They
@@ -59,7 +59,7 @@
 	!defined(KVM_CREATE_DEMAND_PAGING_FD) || !defined(KVM_DEMAND_PAGING_EVENT_WRITE) || \
 	!defined(KVM_DEMAND_PAGING_EVENT_VCPU) || !defined(KVM_MEMORY_EXIT_FLAG_POISONED) || \
 	!defined(KVM_DEMAND_PAGING_POISON)
-#error "linux/kvm.h lacks the demand-paging UAPI: build against the patched tree (selftests/vm/uapi-headers.sh)"
+#error "linux/kvm.h lacks the demand-paging UAPI: build against jni/linux-headers (scripts/update-linux-headers.sh)"
 #endif
 
 #define KVMDP_EXPECT(actual, expected)                                                 \

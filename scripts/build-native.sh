@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # build-native.sh OUTDIR : build libkvmdp.so and the guest binaries with CMake
-# against the patched kernel's UAPI headers and copy them into OUTDIR (the
-# Maven build passes target/classes/org/kvmdp/native so they ship in the jar).
-# KVMDP_UAPI_INCLUDE=<dir> skips selftests/vm/uapi-headers.sh (e.g. offline).
+# against the patched kernel's UAPI headers (jni/linux-headers/, or
+# KVMDP_UAPI_INCLUDE=<dir>) and copy them into OUTDIR (the Maven build passes
+# target/classes/org/kvmdp/native so they ship in the jar). No kernel tree is
+# needed.
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
@@ -11,12 +12,9 @@ out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/java/target/native-build
 
-uapi=${KVMDP_UAPI_INCLUDE:-}
-if [ -z "$uapi" ]; then
-	# stdin from /dev/null: the script must not wait on a pipe Maven holds open.
-	uapi=$("$root/selftests/vm/uapi-headers.sh" </dev/null) ||
-		{ echo "build-native.sh: selftests/vm/uapi-headers.sh failed" >&2; exit 1; }
-fi
+# The series' UAPI headers, kept in the tree (scripts/update-linux-headers.sh
+# refreshes them; run-tests.sh checks they match the series).
+uapi=${KVMDP_UAPI_INCLUDE:-$root/jni/linux-headers}
 [ -f "$uapi/linux/kvm.h" ] ||
 	{ echo "build-native.sh: no linux/kvm.h under '$uapi'" >&2; exit 1; }
 

@@ -4,7 +4,8 @@
 # postcopy-demo.sh MEMORY_PER_VCPU : run inside the test VM as root (run-demo.sh
 # does). Two parts:
 #   1. kvmdp bench --mechanism all (KVM demand paging, userfaultfd MISSING,
-#      userfaultfd MINOR and the no-demand-paging baseline, each on a fresh VM;
+#      sharded and MINOR and the no-demand-paging baseline, each on a fresh VM,
+#      1 warm-up and 3 repetitions in rotated order;
 #      MINOR only on shared memory) on anonymous, shmem and hugetlb 2 MiB
 #      memory with 1 and 2 vCPUs; CSV files land in
 #      $KVMDP_OUT (the host's results directory) for plot-postcopy.py;
@@ -21,16 +22,19 @@ out=${KVMDP_OUT:-/tmp}
 kvmdp=$root/scripts/kvmdp
 say() { printf '\n== %s\n' "$*"; }
 
-# POSTCOPY_DEMO_MIGRATE_ONLY=1 skips part 1.
+# POSTCOPY_DEMO_MIGRATE_ONLY=1 skips part 1, POSTCOPY_DEMO_BENCH_ONLY=1 part 2.
+# The benchmark method: one warm-up, then three repetitions with the
+# mechanisms in rotated order; pages/s is the median repetition.
 for backing in anonymous shmem hugetlb2m; do
 	[ "${POSTCOPY_DEMO_MIGRATE_ONLY:-0}" = 1 ] && break
 	for vcpus in 1 2; do
-		say "kvmdp bench --mechanism all --backing $backing --vcpus $vcpus --memory $memory"
+		say "kvmdp bench --mechanism all --backing $backing --vcpus $vcpus --memory $memory --warmup 1 --repeat 3"
 		"$kvmdp" bench --mechanism all --backing "$backing" --vcpus "$vcpus" \
-			--memory "$memory" --csv >"$out/bench-$backing-$vcpus.csv"
+			--memory "$memory" --warmup 1 --repeat 3 --csv >"$out/bench-$backing-$vcpus.csv"
 		cat "$out/bench-$backing-$vcpus.csv"
 	done
 done
+[ "${POSTCOPY_DEMO_BENCH_ONLY:-0}" = 1 ] && exit 0
 
 say "two network namespaces, 10.231.0.1 (source) and 10.231.0.2 (destination)"
 ip netns add kvmdp-src

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -52,7 +54,6 @@ class DeviceBackendProcessTest {
     static final Pattern BACKEND_PID = Pattern.compile("device backend pid (\\d+) connected");
     static final Pattern ASKED = Pattern.compile("asked the VMM (\\d+) times for (\\d+) pages");
     static final Pattern RESULT_FIELD = Pattern.compile("(\\w+)=(\\S+)");
-    static final Pattern LISTENING = Pattern.compile("source: listening on (\\S+:\\d+) ");
 
     @BeforeAll
     static void kvmDemandPagingIsHere() {
@@ -70,6 +71,9 @@ class DeviceBackendProcessTest {
     @MethodSource("mechanismsOnSharedMemory")
     void theBackendsAccessesToPagesNotArrivedAreServedWithTheirContents(String mechanism,
             String backing, int vcpus) throws Exception {
+        assumeTrue(mechanism.equals("kvm") || !Files.exists(Path.of("/proc/lockdep_stats")),
+                "the debug kernel (lockdep) runs the KVM case: the backend's side is the same,"
+                        + " and its run is long enough");
         StringWriter log = new StringWriter();
         MigrationResult result = migrate(mechanism, backing, vcpus, backend(), log);
         String said = log.toString();
@@ -128,37 +132,35 @@ class DeviceBackendProcessTest {
 
     @Test
     void killingTheVmmReleasesTheBackend() throws Exception {
-        try (ChildJvm source = ChildJvm.start(Optional.empty(), Main.class.getName(), "migrate",
-                "--role", "source", "--listen", "127.0.0.1:0", "--vcpus", "1", "--memory",
-                "4M")) {
-            Optional<String> listening = source.awaitLine(l -> LISTENING.matcher(l).find(),
-                    LIMIT);
-            assertThat(listening).as(source.output()).isPresent();
-            Matcher m = LISTENING.matcher(listening.get());
-            assertThat(m.find()).isTrue();
-            // The VMM leaves the backend's page requests unanswered: once it says so, the
-            // backend is waiting for a page when the VMM dies.
-            try (ChildJvm vmm = ChildJvm.start(Optional.empty(), Main.class.getName(),
-                    "migrate", "--role", "destination", "--connect", m.group(1), "--mechanism",
-                    "kvm", "--backing", "shmem", "--device-backend", "process",
-                    "--backend-hold-pages-after", "0",
-                    "--sweep-after-demand", String.valueOf(PAGES_PER_VCPU / 2))) {
-                Optional<String> held = vmm.awaitLine(l -> l.contains(
-                        "holding the device backend's page request"), LIMIT);
-                assertThat(held).as(vmm.output()).isPresent();
-                long pid = backendPid(vmm.output());
-                // SIGKILL: no GOODBYE, no cleanup, just its sockets closing. By pid, not
-                // Process.destroyForcibly, which would also close the output we still read.
-                ProcessHandle.of(vmm.pid()).orElseThrow().destroyForcibly();
+        // The source in this JVM; it gives the killed destination a second to come back.
+        MigrationSource source = MigrationSource.start(new MigrationSource.Params(
+                new InetSocketAddress("127.0.0.1", 0), 1, MEMORY_PER_VCPU, 11, -1, -1, LIMIT,
+                Duration.ofSeconds(1)), new PrintWriter(new StringWriter(), true));
+        InetSocketAddress address = source.address();
+        // The VMM leaves the backend's page requests unanswered: once it says so, the
+        // backend is waiting for a page when the VMM dies.
+        try (ChildJvm vmm = ChildJvm.start(Optional.empty(), Main.class.getName(), "migrate",
+                "--role", "destination", "--connect", address.getHostString() + ":"
+                        + address.getPort(), "--mechanism", "kvm", "--backing", "shmem",
+                "--device-backend", "process", "--backend-hold-pages-after", "0",
+                "--sweep-after-demand", String.valueOf(PAGES_PER_VCPU / 2))) {
+            Optional<String> held = vmm.awaitLine(l -> l.contains(
+                    "holding the device backend's page request"), LIMIT);
+            assertThat(held).as(vmm.output()).isPresent();
+            long pid = backendPid(vmm.output());
+            // SIGKILL: no GOODBYE, no cleanup, just its sockets closing. By pid, not
+            // Process.destroyForcibly, which would also close the output we still read.
+            ProcessHandle.of(vmm.pid()).orElseThrow().destroyForcibly();
 
-                // The backend's stderr is the VMM's: its last words reach us after the VMM.
-                Optional<String> gone = vmm.awaitLine(l -> l.startsWith(
-                        "device-backend: the VMM went away"), LIMIT);
-                assertThat(gone).as(vmm.output()).isPresent();
-                assertThat(gone.get()).contains("the VMM closed the page channel");
-                await().atMost(LIMIT).until(() -> ProcessHandle.of(pid)
-                        .map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE);
-            }
+            // The backend's stderr is the VMM's: its last words reach us after the VMM.
+            Optional<String> gone = vmm.awaitLine(l -> l.startsWith(
+                    "device-backend: the VMM went away"), LIMIT);
+            assertThat(gone).as(vmm.output()).isPresent();
+            assertThat(gone.get()).contains("the VMM closed the page channel");
+            await().atMost(LIMIT).until(() -> ProcessHandle.of(pid)
+                    .map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE);
+        } finally {
+            source.serveUntilDone(LIMIT); // the destination is gone: ends after the second
         }
     }
 

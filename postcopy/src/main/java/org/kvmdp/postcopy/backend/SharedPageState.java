@@ -4,12 +4,11 @@ package org.kvmdp.postcopy.backend;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.kvmdp.nativeio.Mman;
-import org.kvmdp.nativeio.NativeMem;
+import org.kvmdp.memory.Backing;
+import org.kvmdp.memory.GuestMemory;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.nativeio.OpenFlags;
 import org.kvmdp.nativeio.OwnedFd;
-import org.kvmdp.nativeio.SyscallException;
 import org.kvmdp.postcopy.PageInstaller;
 import org.kvmdp.postcopy.PageRun;
 import org.kvmdp.postcopy.PageSource;
@@ -27,7 +26,7 @@ import org.kvmdp.postcopy.PageTracker;
  * ({@link #openReadOnly}): a backend cannot map it writable at all.
  */
 public final class SharedPageState implements AutoCloseable {
-    private final OwnedFd memfd;
+    private final GuestMemory memory;
     private final long address;
     private final long bytes;
     private final long pageCount;
@@ -35,10 +34,10 @@ public final class SharedPageState implements AutoCloseable {
     private final ReentrantReadWriteLock mapping = new ReentrantReadWriteLock();
     private boolean closed; // guarded by mapping
 
-    private SharedPageState(OwnedFd memfd, long address, long bytes, long pageCount) {
-        this.memfd = memfd;
-        this.address = address;
-        this.bytes = bytes;
+    private SharedPageState(GuestMemory memory, long pageCount) {
+        this.memory = memory;
+        this.address = memory.address();
+        this.bytes = memory.size();
         this.pageCount = pageCount;
     }
 
@@ -47,30 +46,15 @@ public final class SharedPageState implements AutoCloseable {
         if (pageCount <= 0 || pagesPerUnit < 1) {
             throw new IllegalArgumentException(pageCount + " pages in units of " + pagesPerUnit);
         }
-        long bytes = PageStateLayout.bytes(pageCount);
-        int rc = NativeMem.memfdCreate("kvmdp-page-state", Mman.MFD_CLOEXEC);
-        if (rc < 0) {
-            throw new SyscallException("memfd_create", -rc, "page state");
-        }
-        OwnedFd fd = new OwnedFd(rc, "page-state memfd");
-        try {
-            int truncated = NativeMem.ftruncate(fd.get(), bytes);
-            if (truncated < 0) {
-                throw new SyscallException("ftruncate", -truncated, "page state of " + bytes);
-            }
-            long address = Mman.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE,
-                    Mman.MAP_SHARED, fd.get(), 0);
-            NativeMemory.putInt(address + PageStateLayout.MAGIC_OFFSET, PageStateLayout.MAGIC);
-            NativeMemory.putInt(address + PageStateLayout.VERSION_OFFSET, PageStateLayout.VERSION);
-            NativeMemory.putLong(address + PageStateLayout.PAGE_COUNT_OFFSET, pageCount);
-            NativeMemory.putInt(address + PageStateLayout.PAGES_PER_UNIT_OFFSET, pagesPerUnit);
-            NativeMemory.putLongVolatile(address + PageStateLayout.STATE,
-                    PageStateLayout.MIGRATING);
-            return new SharedPageState(fd, address, bytes, pageCount);
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+        // A memfd mapped shared: what shmem guest memory is, so the same allocator serves.
+        GuestMemory memory = GuestMemory.allocate(Backing.SHMEM, PageStateLayout.bytes(pageCount));
+        long address = memory.address();
+        NativeMemory.putInt(address + PageStateLayout.MAGIC_OFFSET, PageStateLayout.MAGIC);
+        NativeMemory.putInt(address + PageStateLayout.VERSION_OFFSET, PageStateLayout.VERSION);
+        NativeMemory.putLong(address + PageStateLayout.PAGE_COUNT_OFFSET, pageCount);
+        NativeMemory.putInt(address + PageStateLayout.PAGES_PER_UNIT_OFFSET, pagesPerUnit);
+        NativeMemory.putLongVolatile(address + PageStateLayout.STATE, PageStateLayout.MIGRATING);
+        return new SharedPageState(memory, pageCount);
     }
 
     public long pageCount() {
@@ -90,7 +74,7 @@ public final class SharedPageState implements AutoCloseable {
         mapping.readLock().lock();
         try {
             checkOpen();
-            return OwnedFd.open("/proc/self/fd/" + memfd.get(), OpenFlags.O_RDONLY);
+            return OwnedFd.open("/proc/self/fd/" + memory.memfd(), OpenFlags.O_RDONLY);
         } finally {
             mapping.readLock().unlock();
         }
@@ -211,11 +195,7 @@ public final class SharedPageState implements AutoCloseable {
                 return;
             }
             closed = true;
-            try {
-                Mman.munmap(address, bytes);
-            } finally {
-                memfd.close();
-            }
+            memory.close();
         } finally {
             mapping.writeLock().unlock();
         }

@@ -8,15 +8,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.VcpuExit;
 
 /**
  * Runs a vCPU exit after exit through a handler, with a deadline: a watchdog kicks the vCPU
- * when it passes, and the loop then fails with the last exits seen, so a stuck guest fails a
- * test instead of hanging the suite. Interruptions before the deadline are not passed to the
- * handler (they can only be stale kicks); use {@link Vcpu#run} directly to see them.
+ * when it passes, and the loop then fails with the last exits seen and what the kernel said
+ * the vCPU's thread was doing at the deadline ({@link KernelThreadState}), so a stuck guest
+ * fails a test, with what is needed to tell why, instead of hanging the suite.
+ * Interruptions before the deadline are not passed to the handler (they can only be stale
+ * kicks); use {@link Vcpu#run} directly to see them.
  */
 public final class ExitLoop {
     private static final int REMEMBERED_EXITS = 8;
@@ -51,8 +54,12 @@ public final class ExitLoop {
             Handler handler) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Deque<VcpuExit> recent = new ArrayDeque<>();
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(vcpu::kick, timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
+        // At the deadline: note what the vCPU's thread is doing in the kernel, then kick it.
+        AtomicReference<String> stuck = new AtomicReference<>("");
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            stuck.set(KernelThreadState.describe(vcpu.runningThreadId()));
+            vcpu.kick();
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
             while (true) {
                 VcpuExit exit = vcpu.run();
@@ -67,7 +74,8 @@ public final class ExitLoop {
                     }
                     if (System.nanoTime() - deadline >= 0) {
                         throw new GuestTimeoutException("vCPU " + vcpu.id()
-                                + " still running after " + timeout + "; last exits " + recent);
+                                + " still running after " + timeout + "; last exits " + recent
+                                + "; at the deadline: " + stuck.get());
                     }
                     continue; // a late kick from an earlier loop's watchdog: not ours
                 }

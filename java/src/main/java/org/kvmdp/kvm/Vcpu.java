@@ -105,6 +105,14 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
+     * The kernel thread id of the thread now in KVM_RUN on this vCPU, or 0 if none is: for
+     * diagnostics of a vCPU that does not come back (its /proc/self/task/TID state).
+     */
+    public int runningThreadId() {
+        return runningThreadId;
+    }
+
+    /**
      * Makes the current KVM_RUN, or the next one if none is in progress, return
      * {@link VcpuExit.Interrupted}: sets kvm_run.immediate_exit and signals the running thread.
      */

@@ -38,6 +38,7 @@ import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.migrate.MigrationDestination;
 import org.kvmdp.postcopy.migrate.MigrationResult;
 import org.kvmdp.postcopy.migrate.MigrationSource;
+import org.kvmdp.postcopy.tcp.CuttingProxy;
 
 /**
  * {@code kvmdp migrate} end to end: a source process runs the workload guest to its migration
@@ -120,6 +121,47 @@ class MigrateTest {
                 .isTrue();
         assertThat(result.ok()).as(destinationLog.toString()).isTrue();
         assertMigrated(resultFields(result.resultLine()), mechanism, backing, vcpus);
+    }
+
+    /**
+     * Postcopy recovery in the VM, on every kernel: a real migration (2 vCPUs, shmem) whose
+     * page connections a proxy breaks three times, each cut in the middle of a PAGES frame once
+     * the source has sent 1, 3 and 5 MiB (by bytes, not by time). The destination pauses,
+     * reconnects to the same live source, resends what was outstanding and finishes with every
+     * page checked; the cut pages are fetched again and installed once.
+     */
+    @ParameterizedTest(name = "{0} [{index}]")
+    @ValueSource(strings = {"kvm", "uffd-missing"})
+    void survivesThreeCutConnectionsMidMigration(String mechanism) throws Exception {
+        int vcpus = 2;
+        StringWriter sourceLog = new StringWriter();
+        MigrationSource source = MigrationSource.start(new MigrationSource.Params(
+                new InetSocketAddress("127.0.0.1", 0), vcpus, 4L << 20, 11, -1,
+                RUN_LIMIT), new PrintWriter(sourceLog, true));
+        try (CuttingProxy proxy = new CuttingProxy(source.address(),
+                List.of(1L << 20, 3L << 20, 5L << 20))) {
+            CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return source.serveUntilDone(RUN_LIMIT);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+            StringWriter destinationLog = new StringWriter();
+            MigrationResult result = new MigrationDestination(new MigrationDestination.Params(
+                    proxy.address(), Mechanism.byLabel(mechanism).orElseThrow(), Backing.SHMEM,
+                    vcpus * PAGES_PER_VCPU / 2, Duration.ofSeconds(1), RUN_LIMIT),
+                    new PrintWriter(destinationLog, true)).run();
+            assertThat(served.get(RUN_LIMIT.toMinutes(), TimeUnit.MINUTES))
+                    .as(sourceLog.toString()).isTrue();
+            assertThat(result.ok()).as(destinationLog.toString()).isTrue();
+            assertThat(proxy.cuts()).as(destinationLog.toString()).isEqualTo(3);
+            assertThat(Pattern.compile("destination: reconnected the (demand|background) channel")
+                    .matcher(destinationLog.toString()).results().count())
+                    .as(destinationLog.toString()).isGreaterThanOrEqualTo(3);
+            assertMigrated(resultFields(result.resultLine()), mechanism, "shmem", vcpus);
+        }
     }
 
     @ParameterizedTest(name = "{0} [{index}]")

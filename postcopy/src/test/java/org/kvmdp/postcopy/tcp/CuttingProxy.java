@@ -25,8 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * mid-frame, by construction and not by timing. New connections are served again, unless
  * {@link #blackhole} was called: then each is accepted and closed at once (a source that
  * never comes back).
+ *
+ * <p>A test fixture: postcopy's test-jar ships it for the VM suite's MigrateTest.
  */
-final class CuttingProxy implements AutoCloseable {
+public final class CuttingProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final ServerSocket socket;
     private final Deque<Long> cutPoints;
@@ -42,7 +44,7 @@ final class CuttingProxy implements AutoCloseable {
     private volatile boolean blackholeAfterCuts;
 
     /** Cuts once the bytes sent to clients pass each of {@code cutPoints} (ascending). */
-    CuttingProxy(InetSocketAddress target, List<Long> cutPoints) throws IOException {
+    public CuttingProxy(InetSocketAddress target, List<Long> cutPoints) throws IOException {
         this.target = target;
         this.cutPoints = new ArrayDeque<>(cutPoints);
         this.socket = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
@@ -51,17 +53,17 @@ final class CuttingProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
     /** Connections broken so far (each time every connection at once, mid-frame). */
-    int cuts() {
+    public int cuts() {
         return cuts.get();
     }
 
     /** Client connections accepted so far. */
-    int accepted() {
+    public int accepted() {
         return accepted.get();
     }
 

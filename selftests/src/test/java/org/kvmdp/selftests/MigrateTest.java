@@ -100,25 +100,13 @@ class MigrateTest {
                 .replace("HUGETLB2M", "HUGETLB_2M"));
         assumeTrue(destinationBacking.unavailabilityReason(vcpus * (4L << 20)).isEmpty(),
                 () -> backing + " unavailable");
-        StringWriter sourceLog = new StringWriter();
-        MigrationSource source = MigrationSource.start(new MigrationSource.Params(
-                new InetSocketAddress("127.0.0.1", 0), vcpus, 4L << 20, 11, -1,
-                RUN_LIMIT), new PrintWriter(sourceLog, true));
-        CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
-            try {
-                return source.serveUntilDone(RUN_LIMIT);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
+        InProcessSource source = InProcessSource.start(vcpus);
         StringWriter destinationLog = new StringWriter();
         MigrationResult result = new MigrationDestination(new MigrationDestination.Params(
                 source.address(), Mechanism.byLabel(mechanism).orElseThrow(), destinationBacking,
                 vcpus * PAGES_PER_VCPU / 2, Duration.ofSeconds(1), RUN_LIMIT),
                 new PrintWriter(destinationLog, true)).run();
-        assertThat(served.get(RUN_LIMIT.toMinutes(), TimeUnit.MINUTES)).as(sourceLog.toString())
-                .isTrue();
+        source.assertServedUntilDone();
         assertThat(result.ok()).as(destinationLog.toString()).isTrue();
         assertMigrated(resultFields(result.resultLine()), mechanism, backing, vcpus);
     }
@@ -134,27 +122,15 @@ class MigrateTest {
     @ValueSource(strings = {"kvm", "uffd-missing"})
     void survivesThreeCutConnectionsMidMigration(String mechanism) throws Exception {
         int vcpus = 2;
-        StringWriter sourceLog = new StringWriter();
-        MigrationSource source = MigrationSource.start(new MigrationSource.Params(
-                new InetSocketAddress("127.0.0.1", 0), vcpus, 4L << 20, 11, -1,
-                RUN_LIMIT), new PrintWriter(sourceLog, true));
+        InProcessSource source = InProcessSource.start(vcpus);
         try (CuttingProxy proxy = new CuttingProxy(source.address(),
                 List.of(1L << 20, 3L << 20, 5L << 20))) {
-            CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return source.serveUntilDone(RUN_LIMIT);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            });
             StringWriter destinationLog = new StringWriter();
             MigrationResult result = new MigrationDestination(new MigrationDestination.Params(
                     proxy.address(), Mechanism.byLabel(mechanism).orElseThrow(), Backing.SHMEM,
                     vcpus * PAGES_PER_VCPU / 2, Duration.ofSeconds(1), RUN_LIMIT),
                     new PrintWriter(destinationLog, true)).run();
-            assertThat(served.get(RUN_LIMIT.toMinutes(), TimeUnit.MINUTES))
-                    .as(sourceLog.toString()).isTrue();
+            source.assertServedUntilDone();
             assertThat(result.ok()).as(destinationLog.toString()).isTrue();
             assertThat(proxy.cuts()).as(destinationLog.toString()).isEqualTo(3);
             assertThat(Pattern.compile("destination: reconnected the (demand|background) channel")
@@ -270,6 +246,36 @@ class MigrateTest {
                 assertThat(said).contains("every page arrived and matched the source's CRC32C");
                 return resultFields(said);
             }
+        }
+    }
+
+    /** A source (the migrate workload, 4 MiB per vCPU) in this JVM, serving on loopback. */
+    private record InProcessSource(MigrationSource source, CompletableFuture<Boolean> served,
+            StringWriter log) {
+        static InProcessSource start(int vcpus) throws Exception {
+            StringWriter log = new StringWriter();
+            MigrationSource source = MigrationSource.start(new MigrationSource.Params(
+                    new InetSocketAddress("127.0.0.1", 0), vcpus, 4L << 20, 11, -1,
+                    RUN_LIMIT), new PrintWriter(log, true));
+            CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return source.serveUntilDone(RUN_LIMIT);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+            return new InProcessSource(source, served, log);
+        }
+
+        InetSocketAddress address() {
+            return source.address();
+        }
+
+        /** The source served until the destination said it was done. */
+        void assertServedUntilDone() throws Exception {
+            assertThat(served.get(RUN_LIMIT.toMinutes(), TimeUnit.MINUTES)).as(log.toString())
+                    .isTrue();
         }
     }
 

@@ -31,6 +31,7 @@ import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
+import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.backend.DeviceBackendOptions;
 import org.kvmdp.postcopy.migrate.MigrationDestination;
 import org.kvmdp.postcopy.migrate.MigrationResult;
@@ -107,8 +108,8 @@ class DeviceBackendProcessTest {
             throws Exception {
         StringWriter log = new StringWriter();
         // The backend stops after its first answered page request, in the middle of the
-        // guest's first device request, with the vCPU waiting on it: the sweep has not
-        // started (half the pages by demand first), so the kill is always mid-migration.
+        // guest's first device request, with the vCPU waiting on it: no sweep runs, so the
+        // kill is always mid-migration.
         CompletableFuture<MigrationResult> destination = CompletableFuture.supplyAsync(() ->
                 migrate("kvm", "shmem", 1, backend().withStallAfterPages(1), log));
         await().atMost(LIMIT).until(() -> log.toString()
@@ -185,8 +186,10 @@ class DeviceBackendProcessTest {
         });
         MigrationResult result = new MigrationDestination(new MigrationDestination.Params(
                 source.address(), Mechanism.byLabel(mechanism).orElseThrow(), b,
-                // Half the pages by demand first: the device's pages are missing when touched.
-                vcpus * PAGES_PER_VCPU / 2, Duration.ofSeconds(1), LIMIT)
+                // No sweep: every page arrives by demand, so the device's pages are still
+                // missing when the backend touches them (with half the pages by demand first,
+                // one 2 MiB fault on hugetlb started the sweep, which could bring them first).
+                PostcopyDestination.SWEEP_NEVER, Duration.ofSeconds(1), LIMIT)
                 .withDeviceBackend(backend), new PrintWriter(destinationLog, true)).run();
         try {
             assertThat(served.get(LIMIT.toMinutes(), TimeUnit.MINUTES)).as(sourceLog.toString())

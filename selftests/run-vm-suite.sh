@@ -12,6 +12,8 @@
 # Suite options:
 #   --out DIR          host directory for results (default: a new temp dir)
 #   --class NAME       run only this test class (repeatable; simple or full name)
+#   --exclude-class NAME  run the suite without this class (repeatable), e.g. to run
+#                      a slow class in another VM at the same time
 #   --bench            run org.kvmdp.bench.FoundationBench instead of the suite
 #   --bench-class NAME run this benchmark main class instead (implies --bench),
 #                      e.g. org.kvmdp.bench.DemandPagingBench
@@ -36,11 +38,12 @@ SHADOW_PAGING_CLASSES=(DemandPagingZapTest DemandPagingTouchTest DemandPagingApi
 
 out="" bench=0 bench_class=org.kvmdp.bench.FoundationBench bench_args="" build=1 have_append=0
 shadow=0
-classes=() vm_opts=()
+classes=() excluded=() vm_opts=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--class) classes+=("${2:?--class needs a name}"); shift ;;
+	--exclude-class) excluded+=("${2:?--exclude-class needs a name}"); shift ;;
 	--bench) bench=1 ;;
 	--bench-class) bench=1; bench_class=${2:?--bench-class needs a class name}; shift ;;
 	--shadow-paging) shadow=1 ;;
@@ -95,6 +98,10 @@ else
 			select+=(--select-class "$c")
 		done
 	fi
+	for c in "${excluded[@]}"; do
+		[[ "$c" == *.* ]] || c=org.kvmdp.selftests.$c
+		select+=(--exclude-classname "^${c//./\\.}\$")
+	done
 	cmd=("$java" "${jvm[@]}" -jar "$launcher" execute --disable-banner --disable-ansi-colors --details=tree
 		--details-theme=ascii --fail-if-no-tests --class-path "$classpath"
 		"${select[@]}" --reports-dir /out/junit)

@@ -9,12 +9,13 @@ import java.util.stream.Collectors;
 
 /**
  * What the kernel says a thread of this process is doing, from /proc/self/task/TID: its state
- * (R running, S sleeping, D uninterruptible), where it sleeps (wchan) and, for root, its kernel
- * stack. For the report of a vCPU that stayed in KVM_RUN past its deadline: it tells a vCPU
+ * (R running, S sleeping, D uninterruptible), how its user, system and guest time grow over
+ * half a second, where it sleeps (wchan) and, for root, its kernel stack. For the report of a vCPU that stayed in KVM_RUN past its deadline: it tells a vCPU
  * running the guest (R) from one asleep in KVM (S or D, and where).
  */
 final class KernelThreadState {
     private static final int STACK_FRAMES = 12;
+    private static final int SAMPLE_MILLIS = 500;
 
     private KernelThreadState() {}
 
@@ -25,16 +26,26 @@ final class KernelThreadState {
         }
         Path task = Path.of("/proc/self/task", Integer.toString(tid));
         StringBuilder s = new StringBuilder("thread ").append(tid);
+        String[] before;
+        String[] after;
         try {
-            String stat = Files.readString(task.resolve("stat"));
-            // The state is the first field after the parenthesised command name.
-            int end = stat.lastIndexOf(')');
-            s.append(" state ").append(end > 0 && end + 2 < stat.length()
-                    ? stat.charAt(end + 2) : '?');
+            before = statFields(task);
+            Thread.sleep(SAMPLE_MILLIS);
+            after = statFields(task);
         } catch (IOException | RuntimeException e) {
             return s.append(": cannot read its state (").append(e.getMessage()).append(')')
                     .toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return s.append(": interrupted reading its state").toString();
         }
+        // Fields after the command name: 0 state, 11 utime, 12 stime, 40 guest_time (ticks).
+        // Over the sample, guest time growing means the vCPU runs the guest; system time
+        // growing without it, that it loops in KVM.
+        s.append(" state ").append(after[0]).append(", over ").append(SAMPLE_MILLIS)
+                .append(" ms: user +").append(delta(before, after, 11)).append(" system +")
+                .append(delta(before, after, 12)).append(" guest +")
+                .append(delta(before, after, 40)).append(" ticks");
         s.append(", wchan ").append(read(task.resolve("wchan")));
         String stack = read(task.resolve("stack"));
         if (!stack.isEmpty()) {
@@ -44,6 +55,19 @@ final class KernelThreadState {
             s.append(", kernel stack ").append(String.join(" < ", frames));
         }
         return s.toString();
+    }
+
+    /** The fields of /proc/.../stat after the parenthesised command name. */
+    private static String[] statFields(Path task) throws IOException {
+        String stat = Files.readString(task.resolve("stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+    }
+
+    private static String delta(String[] before, String[] after, int field) {
+        if (field >= before.length || field >= after.length) {
+            return "?";
+        }
+        return Long.toString(Long.parseLong(after[field]) - Long.parseLong(before[field]));
     }
 
     private static String read(Path file) {

@@ -19,7 +19,8 @@ class KernelThreadStateTest {
     @Test
     void aThreadReadingItsOwnStateIsRunning() throws Exception {
         assertThat(KernelThreadState.describe(ownTid())).startsWith("thread " + ownTid())
-                .contains("state R");
+                .contains("state R")
+                .containsPattern("over 500 ms: user \\+\\d+ system \\+\\d+ guest \\+\\d+ ticks");
     }
 
     @Test

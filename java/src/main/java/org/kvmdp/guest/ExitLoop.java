@@ -8,8 +8,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import org.kvmdp.kvm.Register;
 import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.VcpuExit;
 
@@ -18,11 +21,16 @@ import org.kvmdp.kvm.VcpuExit;
  * when it passes, and the loop then fails with the last exits seen and what the kernel said
  * the vCPU's thread was doing at the deadline ({@link KernelThreadState}), so a stuck guest
  * fails a test, with what is needed to tell why, instead of hanging the suite.
+ * A vCPU that has not exited for {@link #PROBE_INTERVAL} is kicked once to read its RIP: one
+ * outside the guest program ({@link GuestRip}) can never finish, and the loop fails at once
+ * with {@link GuestStateLostException} rather than at the deadline.
  * Interruptions before the deadline are not passed to the handler (they can only be stale
  * kicks); use {@link Vcpu#run} directly to see them.
  */
 public final class ExitLoop {
     private static final int REMEMBERED_EXITS = 8;
+    /** Longer than any exit-free stretch of a working guest program here, even on debug. */
+    public static final Duration PROBE_INTERVAL = Duration.ofSeconds(60);
     private static final ScheduledExecutorService WATCHDOG =
             Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "kvmdp-vcpu-watchdog");
@@ -52,6 +60,15 @@ public final class ExitLoop {
      */
     public static VcpuExit run(Vcpu vcpu, Duration timeout, BooleanSupplier cancelled,
             Handler handler) {
+        return run(vcpu, timeout, PROBE_INTERVAL, cancelled, handler);
+    }
+
+    /**
+     * Like {@link #run(Vcpu, Duration, BooleanSupplier, Handler)}, probing the RIP of a vCPU
+     * that made no exit for {@code probeInterval} instead of {@link #PROBE_INTERVAL}.
+     */
+    public static VcpuExit run(Vcpu vcpu, Duration timeout, Duration probeInterval,
+            BooleanSupplier cancelled, Handler handler) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Deque<VcpuExit> recent = new ArrayDeque<>();
         // At the deadline: note what the vCPU's thread is doing in the kernel, then kick it.
@@ -60,9 +77,25 @@ public final class ExitLoop {
             stuck.set(KernelThreadState.describe(vcpu.runningThreadId()));
             vcpu.kick();
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        AtomicLong exits = new AtomicLong();
+        AtomicBoolean probing = new AtomicBoolean();
+        ScheduledFuture<?> probe = WATCHDOG.scheduleWithFixedDelay(new Runnable() {
+            private long seen = -1;
+
+            @Override
+            public void run() {
+                long n = exits.get();
+                if (n == seen && vcpu.runningThreadId() != 0) {
+                    probing.set(true);
+                    vcpu.kick();
+                }
+                seen = n;
+            }
+        }, probeInterval.toNanos(), probeInterval.toNanos(), TimeUnit.NANOSECONDS);
         try {
             while (true) {
                 VcpuExit exit = vcpu.run();
+                exits.incrementAndGet();
                 if (recent.size() == REMEMBERED_EXITS) {
                     recent.removeFirst();
                 }
@@ -75,7 +108,16 @@ public final class ExitLoop {
                     if (System.nanoTime() - deadline >= 0) {
                         throw new GuestTimeoutException("vCPU " + vcpu.id()
                                 + " still running after " + timeout + "; last exits " + recent
-                                + "; at the deadline: " + stuck.get());
+                                + "; at the deadline: " + stuck.get() + "; then "
+                                + ripNow(vcpu));
+                    }
+                    if (probing.getAndSet(false)) {
+                        long rip = vcpu.getRegs().get(Register.RIP);
+                        if (!GuestRip.inProgram(rip)) {
+                            throw new GuestStateLostException("vCPU " + vcpu.id() + " made no"
+                                    + " exit for " + probeInterval + " and its "
+                                    + GuestRip.describe(rip) + "; last exits " + recent);
+                        }
                     }
                     continue; // a late kick from an earlier loop's watchdog: not ours
                 }
@@ -85,6 +127,15 @@ public final class ExitLoop {
             }
         } finally {
             watchdog.cancel(false);
+            probe.cancel(false);
+        }
+    }
+
+    private static String ripNow(Vcpu vcpu) {
+        try {
+            return GuestRip.describe(vcpu.getRegs().get(Register.RIP));
+        } catch (RuntimeException e) {
+            return "its registers cannot be read: " + e.getMessage();
         }
     }
 
@@ -93,6 +144,18 @@ public final class ExitLoop {
         private static final long serialVersionUID = 1L;
 
         CancelledException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The vCPU's RIP left the guest program ({@link GuestRip#OUTSIDE_PROGRAM}): the guest cannot
+     * go on. Seen only as an emulator defect (README, "The test VM").
+     */
+    public static final class GuestStateLostException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GuestStateLostException(String message) {
             super(message);
         }
     }

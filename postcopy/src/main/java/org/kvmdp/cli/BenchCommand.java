@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.kvmdp.bench.MinimalHandler;
 import org.kvmdp.bench.Wire;
+import org.kvmdp.guest.EmulatorDefect;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
@@ -182,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
                     access.label(), source.label(), repetition);
             err.flush();
             try {
-                BenchRow row = runOne(m);
+                BenchRow row = runOnceMore(m, err, counter + " " + what);
                 if (step.measured()) {
                     measured.get(m).add(row);
                 }
@@ -366,6 +367,24 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The exception and its causes on one line: the cause usually says what went wrong. */
+    /**
+     * {@link #runOne}, rerun once, saying so, if the first run failed by the emulator's known
+     * defect ({@link EmulatorDefect}): a fresh VM, the same plan position.
+     */
+    private BenchRow runOnceMore(Mechanism m, PrintWriter err, String what) {
+        try {
+            return runOne(m);
+        } catch (RuntimeException e) {
+            if (!EmulatorDefect.is(e)) {
+                throw e;
+            }
+            err.println("kvmdp bench: " + what + ": the emulator broke the nested guest ("
+                    + describe(e) + "); rerunning this run once on a fresh VM");
+            err.flush();
+            return runOne(m);
+        }
+    }
+
     private static String describe(Throwable e) {
         StringBuilder s = new StringBuilder(e.toString());
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {

@@ -8,7 +8,7 @@
  * (kernel-patch/, Documentation/virt/kvm/api.rst 4.144-4.147 and 7.37). They
  * are provisional until the series is merged: when the kernel renumbers, the
  * build fails here and the fix is to update both this file and the host test
- * java/src/test/java/org/kvmdp/nativeio/DemandPagingUapiTest.java.
+ * java/core/src/test/java/org/kvmdp/nativeio/DemandPagingUapiTest.java.
  */
 #ifndef KVMDP_UAPI_H
 #define KVMDP_UAPI_H

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# build-native.sh OUTDIR : build libkvmdp.so and the guest binaries with CMake
-# against the patched kernel's UAPI headers (jni/linux-headers/, or
-# KVMDP_UAPI_INCLUDE=<dir>) and copy them into OUTDIR (the Maven build passes
-# target/classes/org/kvmdp/native so they ship in the jar). No kernel tree is
-# needed.
+# build-native.sh jni|guests OUTDIR : build libkvmdp.so and the guest binaries
+# with CMake against the patched kernel's UAPI headers (jni/linux-headers/, or
+# KVMDP_UAPI_INCLUDE=<dir>) and copy one of them into OUTDIR: libkvmdp.so
+# (jni; java/core's build passes its target/classes/org/kvmdp/native) or the
+# guest programs and guest_abi.inc (guests; java/guest-harness's). Both share
+# one CMake build directory, so the second call only checks it is up to date.
+# No kernel tree is needed.
 set -euo pipefail
 
-[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
-out=$1
+usage() { echo "usage: $0 jni|guests OUTDIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+what=$1
+out=$2
+case "$what" in jni|guests) ;; *) usage ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/java/target/native-build
+build=$root/java/core/target/native-build
 
 # The series' UAPI headers, kept in the tree (scripts/update-linux-headers.sh
 # refreshes them; run-tests.sh checks they match the series).
@@ -33,7 +38,10 @@ cmake --build "$build" -j "$(nproc)" >/dev/null || {
 }
 
 mkdir -p "$out"
-cp "$build/jni/libkvmdp.so" "$out/"
-cp "$build/java/src/main/guest/"*.bin "$out/"
-cp "$root/java/src/main/guest/guest_abi.inc" "$out/"
-echo "$uapi" >"$out/uapi-include.txt"
+if [ "$what" = jni ]; then
+	cp "$build/jni/libkvmdp.so" "$out/"
+	echo "$uapi" >"$out/uapi-include.txt"
+else
+	cp "$build/java/guest-harness/src/main/guest/"*.bin "$out/"
+	cp "$root/java/guest-harness/src/main/guest/guest_abi.inc" "$out/"
+fi

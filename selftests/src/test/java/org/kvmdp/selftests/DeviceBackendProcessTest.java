@@ -202,7 +202,7 @@ class DeviceBackendProcessTest {
 
     private static DeviceBackendOptions backend() {
         return DeviceBackendOptions.process(DeviceBackendOptions.javaLauncher(
-                ChildJvm.testClasspath()));
+                ChildJvm.testClasspath(), org.kvmdp.cli.Main.class.getName()));
     }
 
     private static long backendPid(String log) {

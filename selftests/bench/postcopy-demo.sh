@@ -99,9 +99,12 @@ for mechanism in kvm uffd-missing uffd-minor; do
 done
 
 say "kvmdp migrate with kvm while the link between the namespaces goes down and up"
-# --hold-after-pages (a test knob): after 64 pages the source holds back
-# until the destination has reconnected, so the drop is always mid-migration.
+# --hold-after-pages, a fault option of the test launcher (KVMDP_FAULT_INJECTION=1,
+# not of kvmdp): after 64 pages the source holds back until the destination
+# has reconnected, so the drop is always mid-migration.
+export KVMDP_FAULT_INJECTION=1
 start_source --hold-after-pages 64
+unset KVMDP_FAULT_INJECTION
 : >"$dlog" # the loop above left the last destination's output there
 (
 	ip netns exec kvmdp-dst "$kvmdp" migrate --role destination --connect 10.231.0.1:4444 \

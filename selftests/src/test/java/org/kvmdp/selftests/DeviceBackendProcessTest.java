@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kvmdp.cli.FaultInjectingMain;
 import org.kvmdp.cli.Main;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.guest.GuestProgram;
@@ -135,12 +136,13 @@ class DeviceBackendProcessTest {
     void killingTheVmmReleasesTheBackend() throws Exception {
         // The source in this JVM; it gives the killed destination a second to come back.
         MigrationSource source = MigrationSource.start(new MigrationSource.Params(
-                new InetSocketAddress("127.0.0.1", 0), 1, MEMORY_PER_VCPU, 11, -1, -1, LIMIT,
+                new InetSocketAddress("127.0.0.1", 0), 1, MEMORY_PER_VCPU, 11, LIMIT,
                 Duration.ofSeconds(1)), new PrintWriter(new StringWriter(), true));
         InetSocketAddress address = source.address();
         // The VMM leaves the backend's page requests unanswered: once it says so, the
         // backend is waiting for a page when the VMM dies.
-        try (ChildJvm vmm = ChildJvm.start(Optional.empty(), Main.class.getName(), "migrate",
+        try (ChildJvm vmm = ChildJvm.start(Optional.empty(),
+                FaultInjectingMain.class.getName(), "migrate",
                 "--role", "destination", "--connect", address.getHostString() + ":"
                         + address.getPort(), "--mechanism", "kvm", "--backing", "shmem",
                 "--device-backend", "process", "--backend-hold-pages-after", "0",
@@ -174,7 +176,7 @@ class DeviceBackendProcessTest {
                 () -> backing + " unavailable");
         StringWriter sourceLog = new StringWriter();
         MigrationSource source = MigrationSource.start(new MigrationSource.Params(
-                new InetSocketAddress("127.0.0.1", 0), vcpus, MEMORY_PER_VCPU, 11, -1, LIMIT),
+                new InetSocketAddress("127.0.0.1", 0), vcpus, MEMORY_PER_VCPU, 11, LIMIT),
                 new PrintWriter(sourceLog, true));
         CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
             try {
@@ -202,7 +204,7 @@ class DeviceBackendProcessTest {
 
     private static DeviceBackendOptions backend() {
         return DeviceBackendOptions.process(DeviceBackendOptions.javaLauncher(
-                ChildJvm.testClasspath(), org.kvmdp.cli.Main.class.getName()));
+                ChildJvm.testClasspath(), FaultInjectingMain.class.getName()));
     }
 
     private static long backendPid(String log) {

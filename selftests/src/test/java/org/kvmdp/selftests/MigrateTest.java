@@ -29,6 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kvmdp.cli.FaultInjectingMain;
 import org.kvmdp.cli.Main;
 import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.guest.GuestProgram;
@@ -158,9 +159,10 @@ class MigrateTest {
     void sourceKilledMidMigrationFailsTheDestinationCleanly(String mechanism) throws Exception {
         // The source stops answering after 64 pages, so the migration cannot finish before
         // the kill however the threads are scheduled: the kill is always mid-migration.
-        try (ChildJvm source = ChildJvm.start(Optional.empty(), Main.class.getName(), "migrate",
-                "--role", "source", "--listen", "127.0.0.1:0", "--vcpus", "2", "--memory",
-                MEMORY_PER_VCPU, "--stall-after-pages", "64")) {
+        try (ChildJvm source = ChildJvm.start(Optional.empty(),
+                FaultInjectingMain.class.getName(), "migrate", "--role", "source", "--listen",
+                "127.0.0.1:0", "--vcpus", "2", "--memory", MEMORY_PER_VCPU,
+                "--stall-after-pages", "64")) {
             String address = listeningAddress(source);
             // The destination is the CLI in this JVM, so its exit code is Main.run's.
             StringWriter out = new StringWriter();
@@ -196,9 +198,10 @@ class MigrateTest {
         assumeTrue(!Files.exists(Path.of("/proc/lockdep_stats")),
                 "the debug kernel (lockdep): skipped to keep its run short");
         setUpNamespaces();
-        try (ChildJvm source = ChildJvm.start(Optional.of(SOURCE_NS), Main.class.getName(),
-                "migrate", "--role", "source", "--listen", SOURCE_IP + ":0", "--vcpus", "1",
-                "--memory", MEMORY_PER_VCPU, "--hold-after-pages", "64")) {
+        try (ChildJvm source = ChildJvm.start(Optional.of(SOURCE_NS),
+                FaultInjectingMain.class.getName(), "migrate", "--role", "source", "--listen",
+                SOURCE_IP + ":0", "--vcpus", "1", "--memory", MEMORY_PER_VCPU,
+                "--hold-after-pages", "64")) {
             String address = listeningAddress(source);
             try (ChildJvm destination = ChildJvm.start(Optional.of(DESTINATION_NS),
                     Main.class.getName(), "migrate", "--role", "destination", "--connect",
@@ -259,8 +262,8 @@ class MigrateTest {
         static InProcessSource start(int vcpus) throws Exception {
             StringWriter log = new StringWriter();
             MigrationSource source = MigrationSource.start(new MigrationSource.Params(
-                    new InetSocketAddress("127.0.0.1", 0), vcpus, 4L << 20, 11, -1,
-                    RUN_LIMIT), new PrintWriter(log, true));
+                    new InetSocketAddress("127.0.0.1", 0), vcpus, 4L << 20, 11, RUN_LIMIT),
+                    new PrintWriter(log, true));
             CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
                 try {
                     return source.serveUntilDone(RUN_LIMIT);

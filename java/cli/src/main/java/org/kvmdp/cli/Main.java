@@ -24,11 +24,16 @@ public final class Main implements Runnable {
 
     /** Runs {@code args}, writing to {@code out}/{@code err}; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** kvmdp's commands, writing to {@code out}/{@code err}, not yet run. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler(Main::usageError);
-        return cli.execute(args);
+        return cli;
     }
 
     /** The problem and where to look, without the whole usage text burying it. */

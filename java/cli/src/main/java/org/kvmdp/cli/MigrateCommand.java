@@ -53,6 +53,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** What a test launcher injects; nothing for kvmdp (see {@link MigrateFaults}). */
+    MigrateFaults faults = MigrateFaults.NONE;
+
     @Option(names = "--role", required = true, paramLabel = "ROLE",
             converter = Role.Converter.class, completionCandidates = Role.Names.class,
             description = "${COMPLETION-CANDIDATES}.")
@@ -86,15 +89,6 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "7",
             description = "Source: seed of the initial memory contents and the guest's pattern.")
     long seed;
-
-    @Option(names = "--stall-after-pages", paramLabel = "PAGES", defaultValue = "-1", hidden = true,
-            description = "Source, fault injection: stop answering after this many pages.")
-    long stallAfterPages;
-
-    @Option(names = "--hold-after-pages", paramLabel = "PAGES", defaultValue = "-1", hidden = true,
-            description = "Source, fault injection: hold pages after this many until the"
-                    + " destination has reconnected (it must drop its connection to finish).")
-    long holdAfterPages;
 
     @Option(names = "--reconnect-attempts", paramLabel = "N", defaultValue = "8",
             description = "Destination: reconnect a dropped connection at most this many times"
@@ -137,16 +131,6 @@ final class MigrateCommand implements Callable<Integer> {
                     + " shmem, hugetlb2m or hugetlb1g, whose memfd it maps).")
     DeviceBackendOptions.Mode deviceBackend;
 
-    @Option(names = "--backend-stall-after-pages", paramLabel = "PAGES", defaultValue = "-1",
-            hidden = true, description = "Destination, fault injection: the device backend"
-                    + " stops after this many answered page requests until killed.")
-    long backendStallAfterPages;
-
-    @Option(names = "--backend-hold-pages-after", paramLabel = "PAGES", defaultValue = "-1",
-            hidden = true, description = "Destination, fault injection: leave the device"
-                    + " backend's page requests after this many unanswered.")
-    long backendHoldPagesAfter;
-
     @Option(names = "--vcpus", paramLabel = "N", description = "vCPUs of the guest, 1..512.")
     int vcpus = 1;
 
@@ -162,6 +146,7 @@ final class MigrateCommand implements Callable<Integer> {
         } else {
             checkDestination(checks);
         }
+        faults.check(checks, role, deviceBackend);
         checks.vcpus(vcpus);
         checks.memory(memoryPerVcpu, backing);
         if (role == Role.SOURCE) {
@@ -182,9 +167,9 @@ final class MigrateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             MigrationSource source = MigrationSource.start(new MigrationSource.Params(
-                    listen.toSocketAddress(), vcpus, memoryPerVcpu, seed, stallAfterPages,
-                    holdAfterPages, Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(reconnectWaitSeconds)),
-                    out);
+                    listen.toSocketAddress(), vcpus, memoryPerVcpu, seed,
+                    Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(reconnectWaitSeconds)),
+                    out, faults.sourceImage());
             return source.serveUntilDone(Duration.ofSeconds(timeoutSeconds))
                     ? ExitCodes.OK : ExitCodes.FAILED;
         } catch (RuntimeException e) {
@@ -218,10 +203,8 @@ final class MigrateCommand implements Callable<Integer> {
         if (deviceBackend == DeviceBackendOptions.Mode.IN_PROCESS) {
             return DeviceBackendOptions.inProcess();
         }
-        return DeviceBackendOptions.process(DeviceBackendOptions.javaLauncher(
-                System.getProperty("java.class.path"), Main.class.getName()))
-                .withStallAfterPages(backendStallAfterPages)
-                .withHoldPagesAfter(backendHoldPagesAfter);
+        return faults.backend(DeviceBackendOptions.process(DeviceBackendOptions.javaLauncher(
+                System.getProperty("java.class.path"), faults.backendMainClass())));
     }
 
     private void checkSource(UsageChecks checks) {
@@ -238,8 +221,7 @@ final class MigrateCommand implements Callable<Integer> {
             }
         }
         for (String option : new String[] {"--sweep-after-demand", "--reconnect-attempts",
-                "--reconnect-backoff-ms", "--request-timeout-ms", "--device-backend",
-                "--backend-stall-after-pages", "--backend-hold-pages-after"}) {
+                "--reconnect-backoff-ms", "--request-timeout-ms", "--device-backend"}) {
             if (checks.given(option)) {
                 throw checks.fail(option + " is for --role destination; drop it from the source");
             }
@@ -255,9 +237,6 @@ final class MigrateCommand implements Callable<Integer> {
     }
 
     private void checkSourceSize(UsageChecks checks) {
-        if (stallAfterPages >= 0 && holdAfterPages >= 0) {
-            throw checks.fail("--stall-after-pages and --hold-after-pages: pick one");
-        }
         if (reconnectWaitSeconds < 1) {
             throw checks.fail("--reconnect-wait must be 1 second or more, got "
                     + reconnectWaitSeconds);
@@ -284,8 +263,7 @@ final class MigrateCommand implements Callable<Integer> {
             throw checks.fail("--image is for --role source (the image it serves); the"
                     + " destination gets memory over --connect");
         }
-        for (String option : new String[] {"--vcpus", "--memory", "--seed",
-                "--stall-after-pages", "--hold-after-pages"}) {
+        for (String option : new String[] {"--vcpus", "--memory", "--seed"}) {
             if (checks.given(option)) {
                 throw checks.fail(option + " is for --role source; the destination takes the"
                         + " guest's shape from the source");
@@ -323,26 +301,12 @@ final class MigrateCommand implements Callable<Integer> {
 
     private void checkDeviceBackend(UsageChecks checks) {
         if (deviceBackend == DeviceBackendOptions.Mode.IN_PROCESS) {
-            for (String option : new String[] {"--backend-stall-after-pages",
-                    "--backend-hold-pages-after"}) {
-                if (checks.given(option)) {
-                    throw checks.fail(option + " is for --device-backend process");
-                }
-            }
             return;
         }
         if (!backing.isShared()) {
             throw checks.fail("--device-backend process shares guest memory as a memfd: pick"
                     + " --backing shmem, hugetlb2m or hugetlb1g (--backing is "
                     + Converters.label(backing) + ")");
-        }
-        if (backendStallAfterPages < -1 || backendStallAfterPages == 0) {
-            throw checks.fail("--backend-stall-after-pages must be 1 or more, got "
-                    + backendStallAfterPages);
-        }
-        if (backendHoldPagesAfter < -1) {
-            throw checks.fail("--backend-hold-pages-after must be 0 or more, got "
-                    + backendHoldPagesAfter);
         }
     }
 }

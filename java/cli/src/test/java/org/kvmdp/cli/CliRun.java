@@ -12,4 +12,13 @@ record CliRun(int exitCode, String out, String err) {
         int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new CliRun(code, out.toString(), err.toString());
     }
+
+    /** The same through the fault-injecting test launcher. */
+    static CliRun withFaults(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = FaultInjectingMain.run(new PrintWriter(out, true), new PrintWriter(err, true),
+                args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
 }

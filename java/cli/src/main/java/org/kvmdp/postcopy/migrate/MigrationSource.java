@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
@@ -29,31 +31,23 @@ import org.kvmdp.postcopy.tcp.ServerStats;
  */
 public final class MigrationSource {
     /**
-     * What to run. {@code stallAfterPages} (fault injection, negative for never) makes the
-     * server stop answering after that many pages; {@code holdAfterPages} (the same, negative
-     * for never) holds every later page until the destination has reconnected, so a test's
-     * migration cannot finish without one. {@code reconnectWait}: how long the source
-     * keeps the migration's state for a destination whose connections all dropped without
-     * GOODBYE.
+     * What to run. {@code reconnectWait}: how long the source keeps the migration's state for
+     * a destination whose connections all dropped without GOODBYE.
      */
     public record Params(InetSocketAddress listen, int vcpus, long memoryPerVcpu, long seed,
-            long stallAfterPages, long holdAfterPages, Duration timeout, Duration reconnectWait) {
+            Duration timeout, Duration reconnectWait) {
         /** The default {@code reconnectWait}: longer than a destination's default retries. */
         public static final Duration DEFAULT_RECONNECT_WAIT = Duration.ofSeconds(120);
 
         public Params(InetSocketAddress listen, int vcpus, long memoryPerVcpu, long seed,
-                long stallAfterPages, Duration timeout) {
-            this(listen, vcpus, memoryPerVcpu, seed, stallAfterPages, -1, timeout,
-                    DEFAULT_RECONNECT_WAIT);
+                Duration timeout) {
+            this(listen, vcpus, memoryPerVcpu, seed, timeout, DEFAULT_RECONNECT_WAIT);
         }
 
         public Params {
             Objects.requireNonNull(listen, "listen");
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(reconnectWait, "reconnectWait");
-            if (stallAfterPages >= 0 && holdAfterPages >= 0) {
-                throw new IllegalArgumentException("stall or hold, not both");
-            }
             if (vcpus < 1 || vcpus > GuestAbi.MAX_VCPUS) {
                 throw new IllegalArgumentException("vCPUs must be 1.." + GuestAbi.MAX_VCPUS);
             }
@@ -63,6 +57,22 @@ public final class MigrationSource {
                         + " two, and at most " + (MAX_IMAGE_BYTES >> 20) + " MiB in all");
             }
         }
+    }
+
+    /**
+     * What the source serves in place of its memory image: the image itself, or a test
+     * fixture's wrapper around it that injects a fault (a source that hangs, or one that holds
+     * pages until the destination has reconnected).
+     */
+    @FunctionalInterface
+    public interface ImageWrapper {
+        /** The image unchanged. */
+        ImageWrapper NONE = (image, firstReconnect) -> image;
+
+        /**
+         * @param firstReconnect completes when a destination first reconnects
+         */
+        PageSource wrap(PageSource image, CompletionStage<Void> firstReconnect);
     }
 
     /** The source snapshots memory into one Java array. */
@@ -86,6 +96,11 @@ public final class MigrationSource {
      * The listening address is printed as "listening on HOST:PORT".
      */
     public static MigrationSource start(Params params, PrintWriter log) {
+        return start(params, log, ImageWrapper.NONE);
+    }
+
+    /** {@link #start(Params, PrintWriter)}, serving {@code wrapper}'s view of the image. */
+    public static MigrationSource start(Params params, PrintWriter log, ImageWrapper wrapper) {
         long total = params.memoryPerVcpu() * params.vcpus();
         byte[] snapshot;
         List<Regs> registers;
@@ -112,14 +127,9 @@ public final class MigrationSource {
             snapshot = region.memory().read(0, Math.toIntExact(total));
         }
         // The snapshot is this method's alone: serve it as it is rather than copy it again.
-        PageSource image = MemoryPageSource.wrap(ByteBuffer.wrap(snapshot));
-        StallingPageSource held = null;
-        if (params.stallAfterPages() >= 0) {
-            image = new StallingPageSource(image, params.stallAfterPages());
-        } else if (params.holdAfterPages() >= 0) {
-            held = new StallingPageSource(image, params.holdAfterPages());
-            image = held;
-        }
+        CompletableFuture<Void> reconnected = new CompletableFuture<>();
+        PageSource image = wrapper.wrap(MemoryPageSource.wrap(ByteBuffer.wrap(snapshot)),
+                reconnected);
         DeviceState state = new DeviceState(gpa, total, params.seed(), flags, registers);
         PageServer server = PageServer.start(image, state.encode(), params.listen(), event -> {
             synchronized (log) {
@@ -128,15 +138,11 @@ public final class MigrationSource {
                 log.flush();
             }
         });
-        if (held != null) {
-            server.firstReconnect().thenRun(held::release);
-        }
+        server.firstReconnect().thenRun(() -> reconnected.complete(null));
         InetSocketAddress at = server.address();
         log.printf("source: listening on %s:%d (%d pages%s)%n", at.getAddress().getHostAddress(),
-                at.getPort(), total / MigrateWorkload.PAGE, params.stallAfterPages() >= 0
-                        ? ", stalling after " + params.stallAfterPages() + " pages"
-                        : params.holdAfterPages() >= 0 ? ", holding pages after "
-                        + params.holdAfterPages() + " until the destination reconnects" : "");
+                at.getPort(), total / MigrateWorkload.PAGE,
+                wrapper == ImageWrapper.NONE ? "" : ", serving " + image);
         log.flush();
         return new MigrationSource(log, server, params.reconnectWait());
     }

@@ -105,10 +105,7 @@ class CliTest {
         "'' | pick a command: info, bench, migrate or poison",
     })
     void badOptionsExit2NamingTheProblem(String args, String message) {
-        CliRun run = CliRun.of(split(args));
-        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.err()).contains(message).contains("--help' for the options");
-        assertThat(run.out()).isEmpty();
+        CliRun.of(split(args)).assertUsageError(message);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

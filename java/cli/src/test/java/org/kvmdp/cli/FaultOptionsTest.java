@@ -22,10 +22,7 @@ class FaultOptionsTest {
         "device-backend --socket /nowhere --stall-after-pages 0 | --stall-after-pages must be 1 or more, got 0",
     })
     void badFaultOptionsExit2NamingTheProblem(String args, String message) {
-        CliRun run = CliRun.withFaults(args.trim().split("\\s+"));
-        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.err()).contains(message).contains("--help' for the options");
-        assertThat(run.out()).isEmpty();
+        CliRun.withFaults(args.trim().split("\\s+")).assertUsageError(message);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

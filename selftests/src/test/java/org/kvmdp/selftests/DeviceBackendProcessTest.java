@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -73,9 +71,8 @@ class DeviceBackendProcessTest {
     @MethodSource("mechanismsOnSharedMemory")
     void theBackendsAccessesToPagesNotArrivedAreServedWithTheirContents(String mechanism,
             String backing, int vcpus) throws Exception {
-        assumeTrue(mechanism.equals("kvm") || !Files.exists(Path.of("/proc/lockdep_stats")),
-                "the debug kernel (lockdep) runs the KVM case: the backend's side is the same,"
-                        + " and its run is long enough");
+        DebugKernel.assumeKvmOnly(mechanism, "the backend's side is the same, and its run is"
+                + " long enough");
         StringWriter log = new StringWriter();
         MigrationResult result = migrate(mechanism, backing, vcpus, backend(), log);
         String said = log.toString();

@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -123,9 +121,8 @@ class MigrateTest {
     @ParameterizedTest(name = "{0} [{index}]")
     @ValueSource(strings = {"kvm", "uffd-missing"})
     void survivesThreeCutConnectionsMidMigration(String mechanism) throws Exception {
-        assumeTrue(mechanism.equals("kvm") || !Files.exists(Path.of("/proc/lockdep_stats")),
-                "the debug kernel (lockdep) runs the KVM case: recovery is the engine's, the same"
-                        + " for every mechanism, and a case costs about 50 s there");
+        DebugKernel.assumeKvmOnly(mechanism, "recovery is the engine's, the same for every"
+                + " mechanism, and a case costs about 50 s there");
         int vcpus = 2;
         InProcessSource source = InProcessSource.start(vcpus);
         try (CuttingProxy proxy = new CuttingProxy(source.address(),
@@ -148,10 +145,9 @@ class MigrateTest {
     @ParameterizedTest(name = "{0} [{index}]")
     @ValueSource(strings = {"kvm", "uffd-missing"})
     void migratesAcrossTwoNetworkNamespaces(String mechanism) throws Exception {
-        assumeTrue(mechanism.equals("kvm") || !Files.exists(Path.of("/proc/lockdep_stats")),
-                "the debug kernel (lockdep) runs the KVM case: the network path is the same for"
-                        + " every mechanism, the loopback cases run each mechanism there, and a"
-                        + " case costs about 160 s there");
+        DebugKernel.assumeKvmOnly(mechanism, "the network path is the same for every"
+                + " mechanism, the loopback cases run each mechanism there, and a case costs"
+                + " about 160 s there");
         setUpNamespaces();
         Map<String, String> result = migrate(Optional.of(SOURCE_NS), Optional.of(DESTINATION_NS),
                 SOURCE_IP, mechanism, "anonymous", 2);
@@ -199,7 +195,7 @@ class MigrateTest {
      */
     @Test
     void survivesTheVethGoingDownAndUpMidMigration() throws Exception {
-        assumeTrue(!Files.exists(Path.of("/proc/lockdep_stats")),
+        assumeTrue(!DebugKernel.running(),
                 "the debug kernel (lockdep): skipped to keep its run short");
         setUpNamespaces();
         try (ChildJvm source = ChildJvm.start(Optional.of(SOURCE_NS),

@@ -374,7 +374,6 @@ final class BenchCommand implements Callable<Integer> {
         return prefetch > 1 && m != Mechanism.NONE ? m.label() + "+pf" + prefetch : m.label();
     }
 
-    /** The exception and its causes on one line: the cause usually says what went wrong. */
     /**
      * {@link #runOne}, rerun on a fresh VM, saying so, while it fails by the emulator's known
      * defect ({@link EmulatorDefect}), at most {@link #EMULATOR_RERUNS} times: that defect
@@ -398,6 +397,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The exception and its causes on one line: the cause usually says what went wrong. */
     private static String describe(Throwable e) {
         StringBuilder s = new StringBuilder(e.toString());
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {

@@ -75,12 +75,8 @@ public final class FaultInjectingMain {
                 if (stallAfterPages >= 0 && holdAfterPages >= 0) {
                     throw checks.fail("--stall-after-pages and --hold-after-pages: pick one");
                 }
-                for (String option : source) {
-                    long pages = option.equals(source[0]) ? stallAfterPages : holdAfterPages;
-                    if (checks.given(option) && pages < 0) {
-                        throw checks.fail(option + " must be 0 or more, got " + pages);
-                    }
-                }
+                requireCountIfGiven(checks, source[0], stallAfterPages);
+                requireCountIfGiven(checks, source[1], holdAfterPages);
                 return;
             }
             if (deviceBackend == DeviceBackendOptions.Mode.IN_PROCESS) {
@@ -97,6 +93,12 @@ public final class FaultInjectingMain {
             if (backendHoldPagesAfter < -1) {
                 throw checks.fail("--backend-hold-pages-after must be 0 or more, got "
                         + backendHoldPagesAfter);
+            }
+        }
+
+        private static void requireCountIfGiven(UsageChecks checks, String option, long pages) {
+            if (checks.given(option) && pages < 0) {
+                throw checks.fail(option + " must be 0 or more, got " + pages);
             }
         }
 

@@ -6,7 +6,7 @@ package org.kvmdp.guest;
  * nested guest, with or without the demand-paging series (README, "The test VM"): the guest
  * resumes with its host's state and spins outside its program ({@link GuestRip}), or it
  * triple faults with its registers at reset values (rip 0xfff0). Runs that fail this way may
- * be rerun once, saying so; any other failure stands.
+ * be rerun a bounded number of times, saying so; any other failure stands.
  */
 public final class EmulatorDefect {
     private EmulatorDefect() {}

@@ -75,21 +75,20 @@ public final class ExitLoop {
         Deque<VcpuExit> recent = new ArrayDeque<>();
         // At the deadline: note what the vCPU's thread is doing in the kernel, then kick it.
         AtomicReference<String> stuck = new AtomicReference<>("");
-        AtomicReference<ScheduledFuture<?>> unanswered = new AtomicReference<>();
         AtomicBoolean ended = new AtomicBoolean();
         ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
             stuck.set(KernelThreadState.describe(vcpu.runningThreadId()));
             vcpu.kick();
             // A vCPU that does not return from KVM_RUN even when kicked cannot report its own
             // timeout: say so from here, where the run's owner can still see it.
-            unanswered.set(WATCHDOG.schedule(() -> {
+            WATCHDOG.schedule(() -> {
                 if (!ended.get()) {
                     System.err.println("kvmdp: vCPU " + vcpu.id() + " has not come back from"
                             + " KVM_RUN " + KICK_ANSWER + " after its deadline kick; at the"
                             + " deadline: " + stuck.get() + "; now: "
                             + KernelThreadState.describe(vcpu.runningThreadId()));
                 }
-            }, KICK_ANSWER.toNanos(), TimeUnit.NANOSECONDS));
+            }, KICK_ANSWER.toNanos(), TimeUnit.NANOSECONDS);
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         AtomicLong exits = new AtomicLong();
         AtomicBoolean probing = new AtomicBoolean();
@@ -143,10 +142,6 @@ public final class ExitLoop {
             ended.set(true);
             watchdog.cancel(false);
             probe.cancel(false);
-            ScheduledFuture<?> report = unanswered.get();
-            if (report != null) {
-                report.cancel(false);
-            }
         }
     }
 

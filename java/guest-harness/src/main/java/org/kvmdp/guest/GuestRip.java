@@ -76,6 +76,8 @@ public final class GuestRip {
         } catch (IOException | RuntimeException e) {
             return "";
         }
-        return bestName.isEmpty() || address - best > MAX_SYMBOL_OFFSET ? "" : bestName + "+0x" + Long.toHexString(address - best);
+        long offset = address - best;
+        return bestName.isEmpty() || offset > MAX_SYMBOL_OFFSET ? ""
+                : bestName + "+0x" + Long.toHexString(offset);
     }
 }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
                 PoisonCommand.class, DeviceBackendCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the run failed", "2:bad options (the message says which)",
-                "3:needs a VM driver this build does not have yet"})
+                "3:needs a VM driver this build does not have yet",
+                "4:the test VM's emulator broke the nested guest (a QEMU defect; repeat the run)"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -193,9 +193,16 @@ final class MigrateCommand implements Callable<Integer> {
         if (!result.ok()) {
             spec.commandLine().getErr().println("kvmdp migrate: destination failed: "
                     + result.failure().orElse("the guest's own checks failed (see above)"));
-            return ExitCodes.FAILED;
         }
-        return ExitCodes.OK;
+        return exitCode(result);
+    }
+
+    /** A failure the emulator caused gets its own code, so that scripts can repeat the run. */
+    static int exitCode(MigrationResult result) {
+        if (result.ok()) {
+            return ExitCodes.OK;
+        }
+        return result.emulatorDefect() ? ExitCodes.EMULATOR_DEFECT : ExitCodes.FAILED;
     }
 
     /** The backend is this JVM's Main again, on this JVM's class path (scripts/kvmdp's). */

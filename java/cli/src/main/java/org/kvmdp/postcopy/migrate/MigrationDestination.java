@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kvmdp.dp.DemandPaging;
+import org.kvmdp.guest.EmulatorDefect;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.guest.GuestProgram;
 import org.kvmdp.guest.GuestVm;
@@ -175,6 +176,9 @@ public final class MigrationDestination {
                     // The migration's own failure is the cause worth naming; the vCPUs' is its echo.
                     Optional<String> cause = destination.failure().map(Throwable::getMessage);
                     path.diagnosis(tracker).ifPresent(d -> log.println("destination: " + d));
+                    if (cause.isEmpty() && EmulatorDefect.is(e)) {
+                        return progress.failedByEmulator(describe(e) + "; vCPUs stopped");
+                    }
                     return progress.failed(cause.orElse(describe(e)) + "; vCPUs stopped");
                 }
                 progress.guestDone(result, internalAccessesOk(state, region, result));
@@ -318,22 +322,28 @@ public final class MigrationDestination {
         MigrationResult finished(MigrationReport report, long faults, long internal, long waits) {
             log.printf("destination: every page arrived and matched the source's CRC32C before"
                     + " the guest saw it%n%s", report);
-            return done(report, faults, internal, waits, Optional.empty());
+            return done(report, faults, internal, waits, Optional.empty(), false);
         }
 
         MigrationResult failed(String why) {
             log.println("destination: migration FAILED: " + why);
-            return done(null, 0, 0, 0, Optional.of(why));
+            return done(null, 0, 0, 0, Optional.of(why), false);
+        }
+
+        MigrationResult failedByEmulator(String why) {
+            log.println("destination: migration FAILED: the test VM's emulator broke the nested"
+                    + " guest (a QEMU defect, README \"The test VM\"): " + why);
+            return done(null, 0, 0, 0, Optional.of(why), true);
         }
 
         private MigrationResult done(MigrationReport report, long faults, long internal,
-                long waits, Optional<String> failure) {
+                long waits, Optional<String> failure, boolean emulatorDefect) {
             long now = System.nanoTime();
             MigrationResult r = new MigrationResult(params.mechanism().label(),
                     params.backing().name().toLowerCase(Locale.ROOT).replace("_", ""), vcpus, pages,
                     report, guest, faults, internal, waits, internalOk, deviceOk,
                     deviceRequests, vmmFetched, resumedAt == 0 ? 0 : resumedAt - start,
-                    now - start, failure);
+                    now - start, failure, emulatorDefect);
             log.println(r.resultLine());
             log.flush();
             return r;

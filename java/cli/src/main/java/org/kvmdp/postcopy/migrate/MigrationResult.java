@@ -18,12 +18,14 @@ import org.kvmdp.postcopy.MigrationReport;
  * @param deviceOk the guest found the block device's work right, or the guest had no device
  * @param deviceRequests block requests the device served through the VMM access gate
  * @param vmmFetched pages the VMM's own accesses (the device's) demand-fetched
+ * @param emulatorDefect the failure is the test VM's emulator breaking the nested guest
+ *     ({@link org.kvmdp.guest.EmulatorDefect}), not the migration's: a run worth repeating
  */
 public record MigrationResult(String mechanism, String backing, int vcpus, long pages,
         MigrationReport report, MigrateWorkload.Result guest, long faultEvents,
         long internalEvents, long kvmWaits, boolean internalAccessesOk, boolean deviceOk,
         long deviceRequests, long vmmFetched, long resumeNanos, long totalNanos,
-        Optional<String> failure) {
+        Optional<String> failure, boolean emulatorDefect) {
     public boolean ok() {
         return failure.isEmpty() && guest != null && guest.mismatches() == 0
                 && guest.pagesChecked() == pages && internalAccessesOk && deviceOk;
@@ -34,12 +36,13 @@ public record MigrationResult(String mechanism, String backing, int vcpus, long 
         return String.format(Locale.ROOT, "result: ok=%b mechanism=%s backing=%s vcpus=%d"
                 + " pages=%d demand=%d swept=%d faults=%d internal=%d kvm_waits=%d"
                 + " checked=%d mismatches=%d internal_ok=%b device_ok=%b device_requests=%d"
-                + " vmm_fetched=%d resume_ms=%.1f total_ms=%.1f",
+                + " vmm_fetched=%d emulator_defect=%b resume_ms=%.1f total_ms=%.1f",
                 ok(), mechanism, backing, vcpus, pages,
                 report == null ? -1 : report.pagesDemandFetched(),
                 report == null ? -1 : report.pagesSwept(), faultEvents, internalEvents, kvmWaits,
                 guest == null ? -1 : guest.pagesChecked(), guest == null ? -1 : guest.mismatches(),
-                internalAccessesOk, deviceOk, deviceRequests, vmmFetched, resumeNanos / 1e6,
+                internalAccessesOk, deviceOk, deviceRequests, vmmFetched, emulatorDefect,
+                resumeNanos / 1e6,
                 totalNanos / 1e6);
     }
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# build-kernel.sh [--debug] [--force]
+# build-kernel.sh [--debug | --rt] [--force]
 #
 # Build the test kernel: pristine Debian linux-source-6.12 + kernel-patch/series,
 # configured from x86_64_defconfig + kvm_guest.config + Kconfig-notes/kvmdp.config
-# (+ debug.config with --debug), with ccache, outside the git tree in
+# (+ debug.config with --debug, rt.config with --rt), with ccache, outside the git tree in
 # $KVMDP_CACHE (default ~/.cache/kvmdp). Also builds the kernel's own KVM
 # selftests from the same tree. Skips everything when the series, fragments
 # and this script are unchanged since the last successful build.
@@ -18,14 +18,16 @@ flavour=normal force=0
 for a in "$@"; do
 	case "$a" in
 	--debug) flavour=debug ;;
+	--rt) flavour=rt ;;
 	--force) force=1 ;;
-	*) die "unknown option $a (use --debug, --force)" ;;
+	*) die "unknown option $a (use --debug, --rt, --force)" ;;
 	esac
 done
 
 out=$(build_dir "$flavour")
 frags=("$KVMDP_ROOT/Kconfig-notes/kvmdp.config")
 [ "$flavour" = debug ] && frags+=("$KVMDP_ROOT/Kconfig-notes/debug.config")
+[ "$flavour" = rt ] && frags+=("$KVMDP_ROOT/Kconfig-notes/rt.config")
 
 # What decides the kernel: the series, the config fragments, the flavour and
 # the build recipe below (bump its version when changing make's arguments).

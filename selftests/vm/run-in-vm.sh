@@ -14,6 +14,7 @@
 #
 # Options:
 #   --debug            boot the debug kernel (KASAN, lockdep, kmemleak, ...)
+#   --rt               boot the PREEMPT_RT kernel (lockdep, atomic-sleep checks; not in CI)
 #   --smp N            vCPUs of the test VM (default 2)
 #   --mem SIZE         RAM of the test VM (default 6G)
 #   --hugepages N      2 MiB pages reserved at boot (default 512)
@@ -31,6 +32,7 @@ flavour=normal smp=2 mem=6G hugepages=512 thread=single timeout_s=1800 append=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--debug) flavour=debug ;;
+	--rt) flavour=rt ;;
 	--smp) smp=${2:?--smp needs a number}; shift ;;
 	--mem) mem=${2:?--mem needs a size}; shift ;;
 	--hugepages) hugepages=${2:?--hugepages needs a number}; shift ;;
@@ -49,7 +51,7 @@ case "$thread" in single|multi) ;; *) die "--thread must be single or multi" ;; 
 
 apt_install qemu-system-x86 gcc libc6-dev # gcc: the anchor VM helper below
 build_args=()
-[ "$flavour" = debug ] && build_args+=(--debug)
+[ "$flavour" = normal ] || build_args+=(--"$flavour")
 [ -n "$kernel" ] || kernel=$("$(dirname "$0")/build-kernel.sh" "${build_args[@]}" | tail -n 1)
 [ -f "$kernel" ] || die "no kernel image at $kernel"
 

@@ -61,15 +61,17 @@ log "configuring ($flavour)"
 (cd "$out" && "$KVMDP_SRC/scripts/kconfig/merge_config.sh" -m -O "$out" .config \
 	"$KVMDP_SRC/kernel/configs/kvm_guest.config" "${frags[@]}" >/dev/null)
 "${mk[@]}" -s olddefconfig >/dev/null
-# Every option of our fragments must have survived olddefconfig.
+# Every option of our fragments must have survived olddefconfig; where two
+# fragments set one option, the later one's value counts (as in merge_config.sh:
+# rt.config turns off THP, which PREEMPT_RT excludes).
 for f in "${frags[@]}"; do
-	grep -E '^CONFIG_[A-Z0-9_]+=' "$f" | while IFS='=' read -r opt val; do
-		if [ "$val" = n ]; then
-			if grep -q "^$opt=" "$out/.config"; then die "$opt should be off ($f)"; fi
-		elif ! grep -q "^$opt=$val\$" "$out/.config"; then
-			die "$opt=$val did not stick ($f)"
-		fi
-	done
+	grep -E '^CONFIG_[A-Z0-9_]+=' "$f" | sed "s|\$|=$f|"
+done | tac | awk -F= '!seen[$1]++' | while IFS='=' read -r opt val f; do
+	if [ "$val" = n ]; then
+		if grep -q "^$opt=" "$out/.config"; then die "$opt should be off ($f)"; fi
+	elif ! grep -q "^$opt=$val\$" "$out/.config"; then
+		die "$opt=$val did not stick ($f)"
+	fi
 done
 
 # 3. Build.

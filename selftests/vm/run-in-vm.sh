@@ -92,6 +92,10 @@ cmdline="console=ttyS0 root=root rootfstype=9p"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
 cmdline+=" ro init=$(cd "$(dirname "$0")" && pwd)/guest-init.sh panic=-1 quiet"
 cmdline+=" hugepages=$hugepages transparent_hugepage=madvise $append"
+cpu=max
+# KVM refuses to load on PREEMPT_RT without a constant TSC, which -cpu max
+# under TCG does not announce (CPUID 0x80000007 EDX[8], invariant TSC).
+[ "$flavour" = rt ] && cpu=max,+invtsc,x-force-features=on
 if [ "$flavour" = debug ]; then
 	# -cpu max offers LA57. With 5-level paging, KASAN's idea of where its
 	# shadow starts depends on the LA57 CPU feature bit, which identify_cpu()
@@ -105,7 +109,7 @@ fi
 log "booting $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$kernel")")")")") ($flavour, smp $smp, $mem, tcg thread=$thread); results in $out"
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-	-machine q35 -accel tcg,thread="$thread" -cpu max -smp "$smp" -m "$mem" \
+	-machine q35 -accel tcg,thread="$thread" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -append "$cmdline" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \

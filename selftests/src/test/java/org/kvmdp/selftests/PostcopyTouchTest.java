@@ -130,7 +130,7 @@ class PostcopyTouchTest {
                 assertThat(outcome.prefilledPages()).isZero();
                 assertThat(outcome.pagesPerSecondPerVcpu()).hasSize(vcpus)
                         .allSatisfy(rate -> assertThat(rate).isPositive());
-                if (backing.isHugetlb() && !mechanism.equals("kvm")) {
+                if (unitPages(mechanism, backing) > 1) {
                     // userfaultfd resolves whole huge pages: at most one fault per huge page
                     // (the vCPUs' slices do not share one), where 4 KiB faults would be many.
                     assertThat(outcome.faultEvents()).as("fault events")

@@ -53,7 +53,7 @@ prepare_tree
 export CCACHE_DIR=$KVMDP_CACHE/ccache CCACHE_BASEDIR=$KVMDP_CACHE CCACHE_NOHASHDIR=1
 ccache -M 8G >/dev/null
 mkdir -p "$out"
-# LOCALVERSION= (empty): no "+" for the git tree; the release is 6.12.117-kvmdp.
+# LOCALVERSION= (empty): no "+" for the git tree; the release is 6.12.118-kvmdp.
 mk=(make -C "$KVMDP_SRC" O="$out" -j"$(($(nproc) + 1))" CC="ccache gcc" LOCALVERSION=
 	KBUILD_BUILD_USER=kvmdp KBUILD_BUILD_HOST="series-$key")
 log "configuring ($flavour)"

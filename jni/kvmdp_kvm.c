@@ -25,8 +25,26 @@ static jint kvmdp_kvm_demand_paging_range(JNIEnv *env, jclass cls, jint vm_fd, j
 	return (jint)KVMDP_SYSCALL(ioctl(vm_fd, (unsigned long)request, &range));
 }
 
+/*
+ * KVM_PRE_FAULT_MEMORY on a vCPU fd for [gpa, gpa + size): 0 once KVM mapped at
+ * least the first page (KVM advances the struct past what it mapped, which is
+ * of no use to the caller), else -errno.
+ */
+static jint kvmdp_kvm_pre_fault_memory(JNIEnv *env, jclass cls, jint vcpu_fd, jlong gpa,
+				       jlong size)
+{
+	struct kvm_pre_fault_memory range = {
+		.gpa = (__u64)gpa,
+		.size = (__u64)size,
+	};
+
+	(void)env, (void)cls;
+	return (jint)KVMDP_SYSCALL(ioctl(vcpu_fd, KVM_PRE_FAULT_MEMORY, &range));
+}
+
 static const JNINativeMethod kvmdp_kvm_methods[] = {
 	{ "demandPagingRange", "(IJJJJJ)I", (void *)kvmdp_kvm_demand_paging_range },
+	{ "preFaultMemory", "(IJJ)I", (void *)kvmdp_kvm_pre_fault_memory },
 };
 
 int kvmdp_kvm_register(JNIEnv *env)

@@ -34,7 +34,7 @@ die() { printf 'run-vm-suite.sh: %s\n' "$*" >&2; exit 2; }
 
 # Tests that must pass with shadow paging too (page-table walks by KVM, SPTE zaps).
 SHADOW_PAGING_CLASSES=(DemandPagingZapTest DemandPagingTouchTest DemandPagingApiTest
-	InternalWaitTest TouchPagesTest)
+	InternalWaitTest TouchPagesTest PreFaultTest)
 
 out="" bench=0 bench_class=org.kvmdp.bench.FoundationBench bench_args="" build=1 have_append=0
 shadow=0

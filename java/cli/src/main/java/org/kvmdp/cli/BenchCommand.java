@@ -103,6 +103,14 @@ final class BenchCommand implements Callable<Integer> {
                     + " alike; 1..64, 1: no prefetch. Rows that ran with it say +pfPAGES.")
     int prefetch;
 
+    @Option(names = "--kvm-pre-fault", negatable = true, defaultValue = "true",
+            fallbackValue = "true",
+            description = "KVM demand paging maps each served page with KVM_PRE_FAULT_MEMORY"
+                    + " before its vCPU re-enters, so the guest's retry does not fault into KVM a"
+                    + " second time (the default, as kvmdp migrate does); --no-kvm-pre-fault"
+                    + " measures without it, in rows named kvm-nopf.")
+    boolean kvmPreFault;
+
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "full",
             converter = Engine.Converter.class, completionCandidates = Engine.Names.class,
             description = "What serves the faults: ${COMPLETION-CANDIDATES}. full: the post-copy"
@@ -326,7 +334,8 @@ final class BenchCommand implements Callable<Integer> {
                 image.write(0, PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED).array());
                 Wire.Link link = effectiveWire().link();
                 MinimalHandler.Run r = switch (m) {
-                    case KVM -> MinimalHandler.kvm(guest, region, image.address(), touch, link);
+                    case KVM -> MinimalHandler.kvm(guest, region, image.address(), touch, link,
+                            kvmPreFault);
                     case UFFD_MISSING -> MinimalHandler.uffdMissing(guest, region,
                             image.address(), touch, PAGE_TIMEOUT, link);
                     default -> throw new IllegalArgumentException("no minimal handler for "
@@ -350,7 +359,8 @@ final class BenchCommand implements Callable<Integer> {
                     new TouchPages.Params(vcpus, access == AccessPattern.WRITE, Pages.SIZE, SEED, 0,
                             RUN_TIMEOUT), PostcopyOptions.defaults().withPageTimeout(PAGE_TIMEOUT)
                             .withPrefetchPages(prefetch),
-                    sweepAfterDemand < 0 ? PostcopyDestination.SWEEP_NEVER : sweepAfterDemand, RUN_TIMEOUT);
+                    sweepAfterDemand < 0 ? PostcopyDestination.SWEEP_NEVER : sweepAfterDemand,
+                    RUN_TIMEOUT, kvmPreFault);
             try (BenchSource pages = BenchSource.open(source,
                     PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image, effectiveWire())) {
                 PostcopyTouchRun.Result r = PostcopyTouchRun.run(m, guest, region,
@@ -369,9 +379,13 @@ final class BenchCommand implements Callable<Integer> {
                         .stripTrailingZeros().toPlainString() + "us";
     }
 
-    /** The mechanism's label, with +pfN when it ran with prefetch (none never prefetches). */
+    /**
+     * The mechanism's label: kvm-nopf for KVM without pre-faulting, then +pfN when it ran with
+     * prefetch (none never prefetches).
+     */
     private String rowLabel(Mechanism m) {
-        return prefetch > 1 && m != Mechanism.NONE ? m.label() + "+pf" + prefetch : m.label();
+        String label = m == Mechanism.KVM && !kvmPreFault ? m.label() + "-nopf" : m.label();
+        return prefetch > 1 && m != Mechanism.NONE ? label + "+pf" + prefetch : label;
     }
 
     /**

@@ -8,9 +8,11 @@ import org.kvmdp.kvm.KvmStructs.Exits;
 import org.kvmdp.kvm.KvmStructs.Mce;
 import org.kvmdp.kvm.KvmStructs.Msrs;
 import org.kvmdp.kvm.KvmStructs.Run;
+import org.kvmdp.nativeio.Errno;
 import org.kvmdp.nativeio.Mman;
 import org.kvmdp.nativeio.NativeBuffer;
 import org.kvmdp.nativeio.NativeIo;
+import org.kvmdp.nativeio.NativeKvm;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.nativeio.NativeThread;
 import org.kvmdp.nativeio.OwnedFd;
@@ -21,7 +23,11 @@ import org.kvmdp.nativeio.OwnedFd;
  * thread (close kicks a running vCPU and waits for KVM_RUN to return before unmapping).
  */
 public final class Vcpu implements AutoCloseable {
-    private static final int EINTR = org.kvmdp.nativeio.Errno.EINTR.code();
+    private static final int EINTR = Errno.EINTR.code();
+    private static final int EFAULT = Errno.EFAULT.code();
+    private static final int ENOENT = Errno.ENOENT.code();
+    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.code();
+    private static final int ENOTTY = Errno.ENOTTY.code();
     private static final ThreadLocal<Integer> THREAD_ID =
             ThreadLocal.withInitial(NativeThread::gettid);
     private static volatile int kickSignal;
@@ -277,6 +283,44 @@ public final class Vcpu implements AutoCloseable {
         try (OwnedFd owned = new OwnedFd(statsFd, "vCPU stats fd")) {
             return StatsReader.read(owned.get());
         }
+    }
+
+    /** What {@link #preFault} did. */
+    public enum PreFault {
+        /** Mapped: the guest's next access to the first page does not fault. */
+        MAPPED,
+        /**
+         * Not mapped this time: a page of the range is not present (EFAULT), a signal came
+         * (EINTR) or KVM emulates accesses there (ENOENT). The guest faults as it would have.
+         */
+        NOT_MAPPED,
+        /**
+         * This vCPU cannot pre-fault (EOPNOTSUPP: shadow paging, or a VM type without it) or
+         * the kernel lacks KVM_PRE_FAULT_MEMORY (ENOTTY); asking again will not help.
+         */
+        UNSUPPORTED
+    }
+
+    /**
+     * See KVM_PRE_FAULT_MEMORY: maps guest physical [gpa, gpa + size) (page aligned) into the
+     * guest's stage-2 page tables now, as a guest fault on it would, so that the next KVM_RUN
+     * does not exit to KVM's fault handler first. It takes the vCPU's mutex, so call it between
+     * two {@link #run}s on the running thread. Allocates nothing; other failures (EINVAL for a
+     * misaligned or wrapping range) throw {@link KvmException}.
+     */
+    public PreFault preFault(long gpa, long size) {
+        int rc = NativeKvm.preFaultMemory(fd.get(), gpa, size);
+        if (rc == 0) {
+            return PreFault.MAPPED;
+        }
+        if (rc == -EFAULT || rc == -EINTR || rc == -ENOENT) {
+            return PreFault.NOT_MAPPED;
+        }
+        if (rc == -EOPNOTSUPP || rc == -ENOTTY) {
+            return PreFault.UNSUPPORTED;
+        }
+        throw new KvmException("KVM_PRE_FAULT_MEMORY", -rc,
+                "gpa 0x" + Long.toHexString(gpa) + " size 0x" + Long.toHexString(size));
     }
 
     /** Any vCPU ioctl other than KVM_RUN: the result or -errno (caller guarantees {@code arg}). */

@@ -18,4 +18,10 @@ public final class NativeKvm {
      */
     public static native int demandPagingRange(int vmFd, long request, long gpa, long size,
             long flags, long reserved);
+
+    /**
+     * KVM_PRE_FAULT_MEMORY on the vCPU fd for [gpa, gpa + size): 0 once KVM mapped at least
+     * the first page, else -errno.
+     */
+    public static native int preFaultMemory(int vcpuFd, long gpa, long size);
 }

@@ -2,6 +2,7 @@
 package org.kvmdp.bench;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -10,6 +11,7 @@ import org.kvmdp.dp.DemandPaging;
 import org.kvmdp.guest.GuestVm;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
+import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.nativeio.Errno;
 import org.kvmdp.nativeio.NativeMemory;
 import org.kvmdp.uffd.RegisterMode;
@@ -21,7 +23,8 @@ import org.kvmdp.uffd.Userfaultfd;
  * The smallest fault handlers that serve a touch_pages guest from a source in native memory,
  * the yardstick for the post-copy engine ({@code kvmdp bench --engine minimal}) and the body of
  * {@link DemandPagingBench}. KVM demand paging: each vCPU thread serves its own exits (copy the
- * 4 KiB page from the source into the guest mapping, one KVM_MARK_PRESENT). userfaultfd
+ * 4 KiB page from the source into the guest mapping, one KVM_MARK_PRESENT, and with
+ * pre-faulting one KVM_PRE_FAULT_MEMORY so the guest's retry does not fault again). userfaultfd
  * MISSING: one handler thread reads fault events and serves each with UFFDIO_COPY (a whole huge
  * page on hugetlb). No tracker, no checksums, no statistics beyond one latency per fault.
  * Optionally every fetch crosses a {@link Wire} first, as the engine's sources do in bench.
@@ -55,16 +58,17 @@ public final class MinimalHandler {
      */
     public static Run kvm(GuestVm guest, MemoryRegion region, long source,
             TouchPages.Params params) {
-        return kvm(guest, region, source, params, Wire.NONE.link());
+        return kvm(guest, region, source, params, Wire.NONE.link(), true);
     }
 
     /**
      * As {@link #kvm(GuestVm, MemoryRegion, long, TouchPages.Params)} with every page crossing
      * {@code wire} first: the vCPU thread books the 4 KiB on the link, copies, sleeps until the
-     * page would have arrived, then marks it present.
+     * page would have arrived, then marks it present; and then, if {@code preFault}, maps it
+     * with KVM_PRE_FAULT_MEMORY (until KVM first refuses: shadow paging cannot).
      */
     public static Run kvm(GuestVm guest, MemoryRegion region, long source,
-            TouchPages.Params params, Wire.Link wire) {
+            TouchPages.Params params, Wire.Link wire, boolean preFault) {
         long size = region.size();
         DemandPaging dp = DemandPaging.of(guest.vm());
         dp.enable();
@@ -79,6 +83,8 @@ public final class MinimalHandler {
         long[] faultsPerVcpu = new long[params.vcpus()];
         long dst = region.memory().address();
         long gpa = region.gpa();
+        boolean[] preFaulting = new boolean[params.vcpus()];
+        Arrays.fill(preFaulting, preFault);
         TouchPages.Result r = TouchPages.run(guest, region, params, (vcpu, fault) -> {
             long start = System.nanoTime();
             long arrival = wire.reserve(PAGE);
@@ -86,8 +92,11 @@ public final class MinimalHandler {
             NativeMemory.copy(source + offset, dst + offset, PAGE);
             wire.await(arrival);
             dp.markPresent(fault.gpa(), PAGE);
-            long nanos = System.nanoTime() - start;
             int v = vcpu.id();
+            if (preFaulting[v] && vcpu.preFault(fault.gpa(), PAGE) == Vcpu.PreFault.UNSUPPORTED) {
+                preFaulting[v] = false;
+            }
+            long nanos = System.nanoTime() - start;
             faultsPerVcpu[v]++;
             if (counts[v] < perVcpu) {
                 latencies[v][counts[v]++] = nanos;

@@ -14,6 +14,7 @@ import org.kvmdp.dp.NotificationFd;
 import org.kvmdp.dp.PresentBitmap;
 import org.kvmdp.guest.MemoryRegion;
 import org.kvmdp.guest.TouchPages;
+import org.kvmdp.kvm.Vcpu;
 import org.kvmdp.kvm.VcpuExit;
 import org.kvmdp.kvm.Vm;
 import org.kvmdp.postcopy.MigrationReport;
@@ -32,6 +33,12 @@ import org.kvmdp.postcopy.Requester;
  * (KVM-internal accesses waiting for a page) into the same call. Pages are installed by a
  * {@link KvmDemandPagingInstaller} (write through the mapping, KVM_MARK_PRESENT). Once the
  * destination has every page ({@link #awaitCompletion}) demand paging is disabled.
+ *
+ * <p>With pre-faulting on, the vCPU thread maps the page it faulted on with
+ * KVM_PRE_FAULT_MEMORY before it re-enters, so the guest's retried access does not take a
+ * second fault into KVM (the one that would map it): one guest exit per page, as
+ * userfaultfd's in-kernel wait has. Where KVM cannot pre-fault (shadow paging) it stops
+ * trying after the first refusal.
  */
 final class KvmDemandPagingPath implements FaultPath {
     private static final int POLL_MILLIS = 50;
@@ -45,13 +52,15 @@ final class KvmDemandPagingPath implements FaultPath {
     /** One statistics handle per vCPU id (KVM allows ids below 4096; this engine 1024). */
     private final AtomicReferenceArray<Requester> vcpuRequesters = new AtomicReferenceArray<>(1024);
     private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
+    /** Cleared, by any vCPU thread, when KVM refuses to pre-fault (it will not change). */
+    private volatile boolean preFault;
     // Set by attach(), before any vCPU runs.
     private PostcopyDestination destination;
     private NotificationFd notifications;
     private Thread reader;
     private boolean enabled;
 
-    KvmDemandPagingPath(Vm vm, MemoryRegion region) {
+    KvmDemandPagingPath(Vm vm, MemoryRegion region, boolean preFault) {
         this.dp = DemandPaging.of(vm);
         if (!dp.isSupported()) {
             throw new IllegalStateException("this kernel has no KVM_CAP_DEMAND_PAGING: boot the"
@@ -59,6 +68,7 @@ final class KvmDemandPagingPath implements FaultPath {
         }
         this.region = region;
         this.installer = new KvmDemandPagingInstaller(region, dp);
+        this.preFault = preFault;
     }
 
     @Override
@@ -87,7 +97,7 @@ final class KvmDemandPagingPath implements FaultPath {
      */
     @Override
     public TouchPages.MemoryFaultHandler faultHandler() {
-        return (vcpu, fault) -> serve(fault, requesterOf(vcpu.id()));
+        return (vcpu, fault) -> serve(vcpu, fault, requesterOf(vcpu.id()));
     }
 
     private Requester requesterOf(int vcpuId) {
@@ -105,13 +115,20 @@ final class KvmDemandPagingPath implements FaultPath {
         return r;
     }
 
-    private void serve(VcpuExit.MemoryFault fault, Requester requester) {
+    private void serve(Vcpu vcpu, VcpuExit.MemoryFault fault, Requester requester) {
         if (!fault.isNotPresent()) {
             throw new IllegalStateException(requester.name() + ": memory fault that is not a"
                     + " demand-paging one: " + fault);
         }
         faultEvents.increment();
-        destination.awaitPage(pageOf(fault.gpa()), requester);
+        long page = pageOf(fault.gpa());
+        destination.awaitPage(page, requester);
+        // NOT_MAPPED (the page went non-present again, a signal) costs only the fault it
+        // would have saved.
+        if (preFault && vcpu.preFault(region.gpa() + Pages.offset(page), Pages.SIZE)
+                == Vcpu.PreFault.UNSUPPORTED) {
+            preFault = false;
+        }
     }
 
     /** The image page holding guest physical {@code gpa} (which must be in the region). */

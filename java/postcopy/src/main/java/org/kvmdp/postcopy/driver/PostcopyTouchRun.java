@@ -33,10 +33,18 @@ import org.kvmdp.postcopy.PostcopyOptions;
 public final class PostcopyTouchRun {
     /**
      * What to run; the sweep starts once {@code demandBeforeSweep} pages were demand-fetched
-     * ({@link PostcopyDestination#SWEEP_NEVER}: every page is demand-fetched).
+     * ({@link PostcopyDestination#SWEEP_NEVER}: every page is demand-fetched);
+     * {@code kvmPreFault} as in {@link FaultPaths#open(Mechanism, GuestVm, MemoryRegion, int,
+     * boolean)}.
      */
     public record Params(TouchPages.Params touch, PostcopyOptions options,
-            long demandBeforeSweep, Duration completionTimeout) {
+            long demandBeforeSweep, Duration completionTimeout, boolean kvmPreFault) {
+        /** With KVM pre-faulting on, as {@code kvmdp migrate} runs. */
+        public Params(TouchPages.Params touch, PostcopyOptions options, long demandBeforeSweep,
+                Duration completionTimeout) {
+            this(touch, options, demandBeforeSweep, completionTimeout, true);
+        }
+
         public Params {
             Objects.requireNonNull(touch, "touch");
             Objects.requireNonNull(options, "options");
@@ -98,7 +106,8 @@ public final class PostcopyTouchRun {
         if (mechanism == Mechanism.NONE) {
             return none(guest, region, source, params);
         }
-        try (FaultPath path = FaultPaths.open(mechanism, guest, region, params.touch().vcpus());
+        try (FaultPath path = FaultPaths.open(mechanism, guest, region, params.touch().vcpus(),
+                params.kvmPreFault());
                 PostcopyDestination destination = destination(source, path.installer(), params)) {
             path.attach(destination);
             TouchPages.MemoryFaultHandler served = path.faultHandler();

@@ -201,6 +201,25 @@ class PostcopyTouchTest {
     }
 
     /**
+     * --no-kvm-pre-fault, both engines: the KVM row says it ran without pre-faulting
+     * (kvm-nopf) and still serves and checks every page; the other mechanisms' rows keep their
+     * names, as it does not apply to them.
+     */
+    @Test
+    void cliBenchWithoutKvmPreFaultNamesItsRows() {
+        assumeKvmDemandPaging("kvm");
+        BenchOutput full = bench("--mechanism", "all", "--backing", "anonymous", "--vcpus", "1",
+                "--memory", "2M", "--access", "read", "--no-kvm-pre-fault");
+        assertThat(full.tableRows()).extracting(r -> r[0])
+                .containsExactly("kvm-nopf", "uffd-missing", "uffd-sharded", "none");
+        full.tableRows().forEach(r -> assertTableRow(r, r[0], "anonymous", 1));
+        BenchOutput minimal = bench("--engine", "minimal", "--mechanism", "kvm", "--backing",
+                "anonymous", "--vcpus", "1", "--memory", "2M", "--access", "read",
+                "--no-kvm-pre-fault");
+        assertThat(minimal.tableRows()).extracting(r -> r[0]).containsExactly("kvm-nopf");
+    }
+
+    /**
      * --engine minimal, every mechanism it has, two repetitions in rotated order: each row is
      * the median of two verified runs, every page fetched on demand once, and the method (order,
      * repetitions, JVM flags) is in every row.

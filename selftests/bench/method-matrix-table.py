@@ -19,7 +19,7 @@ def load(directory):
                      ("full", directory / f"full-nopf-{b}-{v}.json")]
             files += [("minimal", directory / f"min-{m}-{b}-{v}.json") for m in ("kvm", "uffd-missing")]
             for engine, path in files:
-                if not path.exists():  # a run from before kvm-nopf existed
+                if not path.exists() or path.stat().st_size == 0:  # not run, or did not finish
                     continue
                 for r in json.loads(path.read_text())["rows"]:
                     rows[(engine, r["mechanism"], b, v)] = r
@@ -48,9 +48,12 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for b in BACKINGS:
         for v in VCPUS:
+            if ("full", "kvm", b, v) not in rows:  # the configuration did not finish
+                continue
             kvm = rows[("full", "kvm", b, v)]
             rate = kvm["pages_per_second"]
-            scale = f"{rate / rows[('full', 'kvm', b, 1)]['pages_per_second']:.2f}x" if v > 1 else "-"
+            one = rows.get(("full", "kvm", b, 1))
+            scale = f"{rate / one['pages_per_second']:.2f}x" if v > 1 and one else "-"
             nopf = rows.get(("full", "kvm-nopf", b, v))
             pre_fault = f"{rate / nopf['pages_per_second']:.2f}x" if nopf else "-"
             print(f"| {b} | {v} "

@@ -56,6 +56,9 @@ if [ -c /dev/kvm ] && [ -x "$anchor" ]; then
 	done
 	[ -e /run/kvm-anchor.ready ] || echo "kvmdp-init: the anchor VMs did not start" >/dev/console
 fi
+# From here on a death is the command's: run-in-vm.sh boots again only a guest
+# that died before this line.
+: >"$state/started"
 (
 	export HOME=/tmp KVMDP_OUT=/out KVMDP_IN_VM=1
 	# shellcheck disable=SC1091

@@ -31,6 +31,7 @@ import org.kvmdp.guest.GuestVm;
 import org.kvmdp.memory.Backing;
 import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.PostcopyDestination;
+import org.kvmdp.postcopy.backend.BackendFaults;
 import org.kvmdp.postcopy.backend.DeviceBackendOptions;
 import org.kvmdp.postcopy.migrate.MigrationDestination;
 import org.kvmdp.postcopy.migrate.MigrationResult;
@@ -109,7 +110,7 @@ class DeviceBackendProcessTest {
         // guest's first device request, with the vCPU waiting on it: no sweep runs, so the
         // kill is always mid-migration.
         CompletableFuture<MigrationResult> destination = CompletableFuture.supplyAsync(() ->
-                migrate("kvm", "shmem", 1, backend().withStallAfterPages(1), log));
+                migrate("kvm", "shmem", 1, BackendFaults.withFaults(backend(), 1, -1), log));
         await().atMost(LIMIT).until(() -> log.toString()
                 .contains("device-backend: stalled after 1 page requests"));
         long pid = backendPid(log.toString());

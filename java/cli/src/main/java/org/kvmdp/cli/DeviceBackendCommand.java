@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.kvmdp.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.function.LongSupplier;
 import org.kvmdp.postcopy.backend.DeviceBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,15 +29,17 @@ final class DeviceBackendCommand implements Callable<Integer> {
             description = "The VMM's UNIX socket.")
     Path socket;
 
-    /**
-     * Fault injection a test launcher sets (FaultInjectingMain, in this module's test-jar):
-     * stop after that many answered page requests; -1, kvmdp's only value, never.
-     */
-    LongSupplier stallAfterPages = () -> -1;
+    /** What runs the backend: a test launcher (FaultInjectingMain) runs a faulty one. */
+    @FunctionalInterface
+    interface Runner {
+        int run(DeviceBackend.Options options, PrintWriter out, PrintWriter err);
+    }
+
+    Runner runner = DeviceBackend::run;
 
     @Override
     public Integer call() {
-        return DeviceBackend.run(new DeviceBackend.Options(socket, stallAfterPages.getAsLong()),
-                spec.commandLine().getOut(), spec.commandLine().getErr());
+        return runner.run(new DeviceBackend.Options(socket), spec.commandLine().getOut(),
+                spec.commandLine().getErr());
     }
 }

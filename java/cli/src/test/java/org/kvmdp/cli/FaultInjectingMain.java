@@ -2,6 +2,7 @@
 package org.kvmdp.cli;
 
 import java.io.PrintWriter;
+import org.kvmdp.postcopy.backend.BackendFaults;
 import org.kvmdp.postcopy.backend.DeviceBackendOptions;
 import org.kvmdp.postcopy.migrate.MigrationSource;
 import org.kvmdp.postcopy.migrate.StallingPageSource;
@@ -35,8 +36,10 @@ public final class FaultInjectingMain {
         CommandLine backend = cli.getSubcommands().get("device-backend");
         BackendFaultOptions backendFaults = new BackendFaultOptions();
         backend.addMixin("faults", backendFaults);
-        ((DeviceBackendCommand) backend.getCommand()).stallAfterPages =
-                () -> backendFaults.stallAfterPages(new UsageChecks(backend.getCommandSpec()));
+        DeviceBackendCommand backendCommand = (DeviceBackendCommand) backend.getCommand();
+        backendCommand.runner = (options, backendOut, backendErr) -> BackendFaults.runBackend(
+                options, backendFaults.stallAfterPages(new UsageChecks(backend.getCommandSpec())),
+                backendOut, backendErr);
         return cli.execute(args);
     }
 
@@ -111,8 +114,8 @@ public final class FaultInjectingMain {
 
         @Override
         public DeviceBackendOptions backend(DeviceBackendOptions plain) {
-            return plain.withStallAfterPages(backendStallAfterPages)
-                    .withHoldPagesAfter(backendHoldPagesAfter);
+            return BackendFaults.withFaults(plain, backendStallAfterPages,
+                    backendHoldPagesAfter);
         }
 
         @Override
@@ -123,7 +126,7 @@ public final class FaultInjectingMain {
 
     /** kvmdp device-backend's fault option. */
     static final class BackendFaultOptions {
-        @Option(names = "--stall-after-pages", paramLabel = "N", defaultValue = "-1",
+        @Option(names = BackendFaults.STALL_OPTION, paramLabel = "N", defaultValue = "-1",
                 description = "Fault injection: stop after N answered page requests, in the"
                         + " middle of a device request, until killed.")
         long stallAfterPages;

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.kvmdp.guest.GuestAbi;
 import org.kvmdp.nativeio.OwnedFd;
 import org.kvmdp.nativeio.UnixSocket;
@@ -33,38 +34,52 @@ public final class DeviceBackend {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
 
-    /**
-     * {@code stallAfterPages} (fault injection, -1: off): after that many answered NEEDs the
-     * backend stops in the middle of its device request and holds still until killed (or
-     * until the VMM goes away), so a test can kill it at a known point.
-     */
-    public record Options(Path socket, long stallAfterPages) {
+    /** Where the VMM listens. */
+    public record Options(Path socket) {
         public Options {
             Objects.requireNonNull(socket, "socket");
-            if (stallAfterPages < -1 || stallAfterPages == 0) {
-                throw new IllegalArgumentException("stallAfterPages is -1 (off) or >= 1, got "
-                        + stallAfterPages);
-            }
         }
     }
 
+    /**
+     * Told on the serving thread after each page request the VMM answered, with how many so
+     * far: the seam through which a fixture in this package's test-jar ({@code BackendFaults})
+     * injects faults. kvmdp passes {@link #NONE}.
+     */
+    @FunctionalInterface
+    interface AnsweredNeedObserver {
+        AnsweredNeedObserver NONE = (answered, pages, say) -> { };
+
+        /** May throw to fail the device request in service. */
+        void answered(long answered, PageRequestClient pages, Consumer<String> say);
+    }
+
     private final Options options;
+    private final AnsweredNeedObserver observer;
     private final PrintWriter out;
     private final PrintWriter err;
     private final AtomicLong answeredNeeds = new AtomicLong();
     private long requests;
     private long failedRequests;
 
-    private DeviceBackend(Options options, PrintWriter out, PrintWriter err) {
+    private DeviceBackend(Options options, AnsweredNeedObserver observer, PrintWriter out,
+            PrintWriter err) {
         this.options = options;
+        this.observer = observer;
         this.out = out;
         this.err = err;
     }
 
     /** Runs the backend to the end; returns the exit code. */
     public static int run(Options options, PrintWriter out, PrintWriter err) {
+        return run(options, AnsweredNeedObserver.NONE, out, err);
+    }
+
+    static int run(Options options, AnsweredNeedObserver observer, PrintWriter out,
+            PrintWriter err) {
         return new DeviceBackend(Objects.requireNonNull(options, "options"),
-                Objects.requireNonNull(out, "out"), Objects.requireNonNull(err, "err")).run();
+                Objects.requireNonNull(observer, "observer"), Objects.requireNonNull(out, "out"),
+                Objects.requireNonNull(err, "err")).run();
     }
 
     private int run() {
@@ -110,7 +125,8 @@ public final class DeviceBackend {
                 fds.get(0).close(); // the mappings keep what they need
                 fds.get(1).close();
                 BackendGate gate = new BackendGate(memory, state, pages, setup.pagesPerUnit(),
-                        () -> stallIfAsked(pages));
+                        () -> observer.answered(answeredNeeds.incrementAndGet(), pages,
+                                this::say));
                 BlockDevice device = new BlockDevice(gate, new RamDisk(setup.diskSectors()));
                 control.send(MessageKind.SETUP_DONE, setupFrame.tag());
                 say(String.format(Locale.ROOT, "device-backend: pid %d serving the block device"
@@ -172,21 +188,6 @@ public final class DeviceBackend {
                 .order(ByteOrder.LITTLE_ENDIAN).putInt(status).putInt(written ? 1 : 0)
                 .put(why, 0, Math.min(why.length, room));
         control.send(MessageKind.KICK_DONE, frame.tag(), body.array());
-    }
-
-    /** Fault injection: after the asked-for NEEDs, hold still until the VMM goes away. */
-    private void stallIfAsked(PageRequestClient pages) {
-        if (answeredNeeds.incrementAndGet() != options.stallAfterPages()) {
-            return;
-        }
-        say("device-backend: stalled after " + options.stallAfterPages() + " page requests"
-                + " (fault injection), in the middle of a device request; waiting to be killed");
-        try {
-            pages.awaitEnd();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        throw pages.ended().orElseGet(() -> new PeerGoneException("interrupted while stalled"));
     }
 
     private String summary(BackendGate gate, PageRequestClient pages) {

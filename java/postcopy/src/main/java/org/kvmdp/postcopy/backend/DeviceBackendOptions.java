@@ -9,16 +9,10 @@ import java.util.Objects;
  * Where the migrate destination's block device runs: in the VMM ({@link #inProcess}, the
  * default) or in a device-backend process the VMM starts ({@link #process}).
  *
- * @param launcher the command that runs a main taking {@code device-backend --socket PATH}
- *     (and the fault injection below), which the VMM appends: the CLI's
- *     ({@code org.kvmdp.cli.Main}), or a test's; the engine does not know the CLI
- * @param stallAfterPages fault injection, -1 off: the backend stops after that many answered
- *     page requests, in the middle of a device request, until killed
- * @param holdPagesAfter fault injection, -1 off: the VMM leaves the backend's page requests
- *     after that many unanswered, so the backend is known to be waiting
+ * <p>Fault injection for tests is not part of it: a fixture in this package's test-jar
+ * ({@code BackendFaults}) reaches the package-private {@link #withInjectedFaults}.
  */
-public record DeviceBackendOptions(Mode mode, List<String> launcher, long stallAfterPages,
-        long holdPagesAfter) {
+public final class DeviceBackendOptions {
     public enum Mode {
         IN_PROCESS("in-process"), PROCESS("process");
 
@@ -33,34 +27,59 @@ public record DeviceBackendOptions(Mode mode, List<String> launcher, long stallA
         }
     }
 
-    public DeviceBackendOptions {
-        Objects.requireNonNull(mode, "mode");
-        launcher = List.copyOf(launcher);
-        if (mode == Mode.PROCESS && launcher.isEmpty()) {
+    private final Mode mode;
+    private final List<String> launcher;
+    private final List<String> backendArguments;
+    private final long holdPagesAfter;
+
+    private DeviceBackendOptions(Mode mode, List<String> launcher, List<String> backendArguments,
+            long holdPagesAfter) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.launcher = List.copyOf(launcher);
+        this.backendArguments = List.copyOf(backendArguments);
+        this.holdPagesAfter = holdPagesAfter;
+        if (mode == Mode.PROCESS && this.launcher.isEmpty()) {
             throw new IllegalArgumentException("a device-backend process needs a launcher");
-        }
-        if (stallAfterPages < -1 || stallAfterPages == 0 || holdPagesAfter < -1) {
-            throw new IllegalArgumentException("stallAfterPages is -1 or >= 1, holdPagesAfter"
-                    + " -1 or >= 0; got " + stallAfterPages + ", " + holdPagesAfter);
         }
     }
 
     /** The block device in the VMM's own process. */
     public static DeviceBackendOptions inProcess() {
-        return new DeviceBackendOptions(Mode.IN_PROCESS, List.of(), -1, -1);
+        return new DeviceBackendOptions(Mode.IN_PROCESS, List.of(), List.of(), -1);
     }
 
-    /** The block device in a process started with {@code launcher}. */
+    /**
+     * The block device in a process started with {@code launcher}: the command that runs a
+     * main taking {@code device-backend --socket PATH}, which the VMM appends (the CLI's
+     * {@code org.kvmdp.cli.Main}, or a test's; the engine does not know the CLI).
+     */
     public static DeviceBackendOptions process(List<String> launcher) {
-        return new DeviceBackendOptions(Mode.PROCESS, launcher, -1, -1);
+        return new DeviceBackendOptions(Mode.PROCESS, launcher, List.of(), -1);
     }
 
-    public DeviceBackendOptions withStallAfterPages(long pages) {
-        return new DeviceBackendOptions(mode, launcher, pages, holdPagesAfter);
+    /**
+     * For test fixtures: {@code backendArguments} go after {@code --socket PATH} on the
+     * backend's command line; with {@code holdPagesAfter} >= 0 the VMM leaves the backend's
+     * page requests after that many unanswered (-1: answers all).
+     */
+    DeviceBackendOptions withInjectedFaults(List<String> backendArguments, long holdPagesAfter) {
+        if (mode != Mode.PROCESS || holdPagesAfter < -1) {
+            throw new IllegalArgumentException("faults are for a device-backend process, with"
+                    + " holdPagesAfter -1 or >= 0; got " + mode.label() + ", " + holdPagesAfter);
+        }
+        return new DeviceBackendOptions(mode, launcher, backendArguments, holdPagesAfter);
     }
 
-    public DeviceBackendOptions withHoldPagesAfter(long pages) {
-        return new DeviceBackendOptions(mode, launcher, stallAfterPages, pages);
+    public Mode mode() {
+        return mode;
+    }
+
+    public List<String> launcher() {
+        return launcher;
+    }
+
+    long holdPagesAfter() {
+        return holdPagesAfter;
     }
 
     public boolean isProcess() {
@@ -81,13 +100,18 @@ public record DeviceBackendOptions(Mode mode, List<String> launcher, long stallA
         return command;
     }
 
+    @Override
+    public String toString() {
+        return "DeviceBackendOptions[" + mode.label() + (launcher.isEmpty() ? "" : ", " + launcher)
+                + (backendArguments.isEmpty() ? "" : ", backend arguments " + backendArguments)
+                + (holdPagesAfter < 0 ? "" : ", hold pages after " + holdPagesAfter) + "]";
+    }
+
     /** The full command for a backend connecting to {@code socket}. */
     List<String> command(String socket) {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("device-backend", "--socket", socket));
-        if (stallAfterPages >= 0) {
-            command.addAll(List.of("--stall-after-pages", String.valueOf(stallAfterPages)));
-        }
+        command.addAll(backendArguments);
         return command;
     }
 }

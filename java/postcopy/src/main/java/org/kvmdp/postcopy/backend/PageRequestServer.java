@@ -55,12 +55,20 @@ public final class PageRequestServer implements AutoCloseable {
 
     /**
      * @param gpa where guest memory (engine page 0) starts
-     * @param holdAfter fault injection (-1: off): NEEDs after this many are held, never
-     *     answered, so a test knows the backend is waiting when it kills the VMM
      * @param onLost told once, with the reason, when the backend is gone
      */
     public PageRequestServer(FrameChannel channel, VmmAccessGate gate, long gpa,
-            long pageCount, long holdAfter, Consumer<String> log, Consumer<String> onLost) {
+            long pageCount, Consumer<String> log, Consumer<String> onLost) {
+        this(channel, gate, gpa, pageCount, -1, log, onLost);
+    }
+
+    /**
+     * @param holdAfter fault injection (-1: off), reached through DeviceBackendOptions by a
+     *     test fixture: NEEDs after this many are held, never answered, so a test knows the
+     *     backend is waiting when it kills the VMM
+     */
+    PageRequestServer(FrameChannel channel, VmmAccessGate gate, long gpa, long pageCount,
+            long holdAfter, Consumer<String> log, Consumer<String> onLost) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.gate = Objects.requireNonNull(gate, "gate");
         this.gpa = gpa;

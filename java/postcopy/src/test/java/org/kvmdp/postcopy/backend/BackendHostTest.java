@@ -150,7 +150,7 @@ class BackendHostTest {
     @Test
     void aBackendKilledInTheMiddleOfARequestFailsItAndTheMigrationFinishes()
             throws Exception {
-        RemoteBlockDevice device = start(backend().withStallAfterPages(1));
+        RemoteBlockDevice device = start(BackendFaults.withFaults(backend(), 1, -1));
         CompletableFuture<Integer> vcpu = CompletableFuture.supplyAsync(() ->
                 device.notify(BlockRequest.doorbellOf(WRITE_DESC)));
         await().atMost(Duration.ofSeconds(60)).until(() -> out.toString()
@@ -173,7 +173,7 @@ class BackendHostTest {
 
     @Test
     void aVmmThatGoesAwayWhileTheBackendWaitsForAPageMakesItExit() throws Exception {
-        RemoteBlockDevice device = start(backend().withHoldPagesAfter(0));
+        RemoteBlockDevice device = start(BackendFaults.withFaults(backend(), -1, 0));
         CompletableFuture<Integer> vcpu = CompletableFuture.supplyAsync(() ->
                 device.notify(BlockRequest.doorbellOf(WRITE_DESC)));
         await().atMost(Duration.ofSeconds(60)).until(() -> out.toString()

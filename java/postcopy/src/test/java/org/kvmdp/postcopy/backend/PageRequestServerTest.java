@@ -37,7 +37,7 @@ class PageRequestServerTest {
 
     private PageRequestServer server(PostcopyRig rig, UnixSocket vmmEnd) {
         return new PageRequestServer(new FrameChannel(vmmEnd, "page channel"), rig.gate(),
-                PostcopyRig.GPA, PAGES, -1, line -> { }, lost::set).start();
+                PostcopyRig.GPA, PAGES, line -> { }, lost::set).start();
     }
 
     private static Frame answer(FrameChannel backend) {

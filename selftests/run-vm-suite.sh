@@ -23,7 +23,7 @@
 #                      below) unless --class names others
 #   --no-build         reuse the last build
 # run-in-vm.sh options (passed through): --debug --smp N --mem SIZE
-#   --hugepages N --thread single|multi --timeout S --append ARGS
+#   --hugepages N --thread single|multi --timeout S --append ARGS --kernel IMAGE
 #   (default --append "hugepagesz=1G hugepages=2" so HUGETLB_1G is testable)
 # Environment: KVMDP_EXPECTED_KERNEL_BUILD=<text> makes the suite check that
 #   /proc/version in the guest contains it.
@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--no-build) build=0 ;;
 	--debug) vm_opts+=("$1") ;;
 	--append) have_append=1; vm_opts+=("$1" "${2?--append needs kernel arguments}"); shift ;;
-	--smp|--mem|--hugepages|--thread|--timeout) vm_opts+=("$1" "${2:?$1 needs a value}"); shift ;;
+	--smp|--mem|--hugepages|--thread|--timeout|--kernel) vm_opts+=("$1" "${2:?$1 needs a value}"); shift ;;
 	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac

@@ -56,6 +56,26 @@ if [ -c /dev/kvm ] && [ -x "$anchor" ]; then
 	done
 	[ -e /run/kvm-anchor.ready ] || echo "kvmdp-init: the anchor VMs did not start" >/dev/console
 fi
+# Shortly before run-in-vm.sh's time limit, show what a command still running
+# is doing: each CPU's backtrace, the tasks in D state, every JVM's thread
+# dump (SIGQUIT) and the process list.
+dump_at=$(cat "$state/dump-at" 2>/dev/null)
+watchdog=""
+if [ -n "$dump_at" ]; then
+	(
+		up=$(cut -d. -f1 /proc/uptime)
+		[ "$dump_at" -gt "$up" ] && sleep $((dump_at - up))
+		: >"$state/dumped"
+		echo "kvmdp-init: watchdog: the command still runs at $dump_at s, close to the time limit; what the CPUs run, blocked tasks, JVM thread dumps and processes follow"
+		# Cheapest first: a guest this busy may not finish the list.
+		echo l >/proc/sysrq-trigger
+		echo w >/proc/sysrq-trigger
+		pkill -QUIT -x java
+		sleep 20
+		ps --ppid 2 -p 2 --deselect -o pid,ppid,stat,wchan:32,etime,args | cut -c1-200
+	) </dev/null >/dev/console 2>&1 &
+	watchdog=$!
+fi
 # From here on a death is the command's: run-in-vm.sh boots again only a guest
 # that died before this line.
 : >"$state/started"
@@ -64,7 +84,9 @@ fi
 	# shellcheck disable=SC1091
 	. "$state/cmd"
 ) </dev/null >/dev/console 2>&1
-echo $? >"$state/rc.tmp" && mv "$state/rc.tmp" "$state/rc"
+rc=$?
+[ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null
+echo $rc >"$state/rc.tmp" && mv "$state/rc.tmp" "$state/rc"
 
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak

@@ -80,6 +80,11 @@ mkdir -p "$state"
 # Host paths the command needs even if the guest's tmpfs mounts hide them.
 printf '%s\n' "$PWD" "$KVMDP_ROOT" >"$state/host-paths"
 echo "$anchor" >"$state/anchor"
+# When guest-init.sh dumps what a command that is still running is doing (Java
+# thread dumps, blocked tasks), in guest uptime seconds: a hang then shows
+# where it is, not only that the VM ran out of time.
+dump_margin=$(( timeout_s >= 1200 ? 240 : timeout_s / 5 ))
+echo $(( timeout_s - dump_margin )) >"$state/dump-at"
 
 # The command, its working directory and KVMDP_* environment, for guest-init.sh.
 {
@@ -145,6 +150,11 @@ if [ ! -f "$state/rc" ]; then
 	exit 125
 fi
 rc=$(cat "$state/rc")
+if [ -f "$state/dumped" ] && [ "$rc" -eq 0 ]; then
+	log "the command finished less than $dump_margin s before the time limit, after the" \
+		"watchdog's dump: counted as a timeout (raise --timeout or shorten the run)"
+	rc=124
+fi
 
 # A kernel splat anywhere fails the run, whatever the command said.
 # (lockdep reports start with "WARNING:"; "RCU lockdep checking is enabled" is not one.)

@@ -17,6 +17,11 @@ final class DebugKernel {
         return Files.exists(Path.of("/proc/lockdep_stats"));
     }
 
+    /** Skips a case on the debug kernel, saying why (the normal kernel runs it). */
+    static void assumeNormalKernel(String why) {
+        assumeTrue(!running(), "the debug kernel (lockdep) skips it: " + why);
+    }
+
     /** Skips a case for {@code mechanism} other than kvm on the debug kernel, saying why. */
     static void assumeKvmOnly(String mechanism, String why) {
         assumeTrue(mechanism.equals("kvm") || !running(),

@@ -95,6 +95,9 @@ class MigrateTest {
     @MethodSource("mechanismsBackingsVcpus")
     void migratesARunningGuestOverLoopback(String mechanism, String backing, int vcpus)
             throws Exception {
+        DebugKernel.assumeKvmOnly(mechanism, "the userfaultfd mechanisms use none of the"
+                + " series' code and PostcopyTouchTest runs each of them there on every backing;"
+                + " their 16 cases cost about 900 s there");
         Backing destinationBacking = Backing.valueOf(backing.toUpperCase(Locale.ROOT)
                 .replace("HUGETLB2M", "HUGETLB_2M"));
         assumeTrue(destinationBacking.unavailabilityReason(vcpus * (4L << 20)).isEmpty(),
@@ -145,9 +148,9 @@ class MigrateTest {
     @ParameterizedTest(name = "{0} [{index}]")
     @ValueSource(strings = {"kvm", "uffd-missing"})
     void migratesAcrossTwoNetworkNamespaces(String mechanism) throws Exception {
-        DebugKernel.assumeKvmOnly(mechanism, "the network path is the same for every"
-                + " mechanism, the loopback cases run each mechanism there, and a case costs"
-                + " about 160 s there");
+        DebugKernel.assumeNormalKernel("the network path (veth, namespaces) is not the"
+                + " series'; the loopback KVM cases run the same engine and kernel paths there,"
+                + " and this case costs about 410 s there");
         setUpNamespaces();
         Map<String, String> result = migrate(Optional.of(SOURCE_NS), Optional.of(DESTINATION_NS),
                 SOURCE_IP, mechanism, "anonymous", 2);
@@ -157,6 +160,8 @@ class MigrateTest {
     @ParameterizedTest(name = "{0} [{index}]")
     @ValueSource(strings = {"kvm", "uffd-missing"})
     void sourceKilledMidMigrationFailsTheDestinationCleanly(String mechanism) throws Exception {
+        DebugKernel.assumeKvmOnly(mechanism, "the destination's failure path is the engine's,"
+                + " the same for every mechanism, and a case costs about 80 s there");
         // The source stops answering after 64 pages, so the migration cannot finish before
         // the kill however the threads are scheduled: the kill is always mid-migration.
         try (ChildJvm source = ChildJvm.start(Optional.empty(),
@@ -195,8 +200,7 @@ class MigrateTest {
      */
     @Test
     void survivesTheVethGoingDownAndUpMidMigration() throws Exception {
-        assumeTrue(!DebugKernel.running(),
-                "the debug kernel (lockdep): skipped to keep its run short");
+        DebugKernel.assumeNormalKernel("to keep its run short");
         setUpNamespaces();
         try (ChildJvm source = ChildJvm.start(Optional.of(SOURCE_NS),
                 FaultInjectingMain.class.getName(), "migrate", "--role", "source", "--listen",

@@ -165,6 +165,14 @@ class PostcopyTouchTest {
         }
     }
 
+    /**
+     * Why the CLI cases that check kvmdp bench's options and output formats skip the debug
+     * kernel: the kernel paths they reach are guestReadsTheSourceImageWhilePagesArrive's, which
+     * runs every mechanism and backing there; they cost about 230 s there.
+     */
+    static final String CLI_OUTPUT_ONLY = "it checks kvmdp bench's options and output; the"
+            + " engine's kernel paths run there in guestReadsTheSourceImageWhilePagesArrive";
+
     static Stream<Backing> backingsForNone() {
         return Stream.of(Backing.ANONYMOUS, Backing.SHMEM);
     }
@@ -191,6 +199,7 @@ class PostcopyTouchTest {
     @Test
     void cliBenchAllOnShmemRunsEveryMechanism() {
         assumeKvmDemandPaging("kvm");
+        DebugKernel.assumeNormalKernel(CLI_OUTPUT_ONLY);
         BenchOutput run = bench("--mechanism", "all", "--backing", "shmem", "--vcpus", "2",
                 "--memory", "2M", "--access", "read");
         List<String[]> rows = run.tableRows();
@@ -208,6 +217,7 @@ class PostcopyTouchTest {
     @Test
     void cliBenchWithoutKvmPreFaultNamesItsRows() {
         assumeKvmDemandPaging("kvm");
+        DebugKernel.assumeNormalKernel(CLI_OUTPUT_ONLY);
         BenchOutput full = bench("--mechanism", "all", "--backing", "anonymous", "--vcpus", "1",
                 "--memory", "2M", "--access", "read", "--no-kvm-pre-fault");
         assertThat(full.tableRows()).extracting(r -> r[0])
@@ -227,6 +237,7 @@ class PostcopyTouchTest {
     @Test
     void cliBenchMinimalEngineRepeatsInRotatedOrderAsJson() {
         assumeKvmDemandPaging("kvm");
+        DebugKernel.assumeNormalKernel(CLI_OUTPUT_ONLY);
         BenchOutput run = bench("--engine", "minimal", "--mechanism", "all", "--backing",
                 "anonymous", "--vcpus", "2", "--memory", "512K", "--access", "read", "--repeat", "2",
                 "--json");
@@ -270,6 +281,7 @@ class PostcopyTouchTest {
     @Test
     void cliBenchOverAWireStallsEachFirstTouchForItsBytes() {
         assumeKvmDemandPaging("kvm");
+        DebugKernel.assumeNormalKernel(CLI_OUTPUT_ONLY);
         Wire wire = Wire.preset("10g").orElseThrow();
         List<List<String>> runs = new ArrayList<>(List.of(
                 List.of("--mechanism", "kvm", "--backing", "anonymous", "--memory", "512K"),

@@ -112,7 +112,7 @@ normal_kernel_chain() {
 	# its slowest class.
 	if [ $debug_built -eq 1 ]; then
 		step vm-junit-debug-backend selftests/run-vm-suite.sh --no-build --debug \
-			--timeout 1500 --class DeviceBackendProcessTest \
+			--timeout 2400 --class DeviceBackendProcessTest \
 			--out "$results/vm-junit-debug-backend"
 	fi
 }

@@ -8,6 +8,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,6 +126,47 @@ final class ChildJvm implements AutoCloseable {
     String output() {
         synchronized (lines) {
             return String.join("\n", lines);
+        }
+    }
+
+    /**
+     * For a failure message: what the child said and, if it still runs, where it is: a JVM
+     * thread dump (SIGQUIT, waited for at most 15 s) and each thread's kernel state, wait
+     * channel and kernel stack from /proc, so a child stuck in a syscall shows which.
+     */
+    String outputWithState() throws InterruptedException {
+        if (!process.isAlive()) {
+            return output();
+        }
+        StringBuilder kernel = new StringBuilder();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(
+                Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+            for (Path task : tasks) {
+                String stat = readOrSay(task.resolve("stat"));
+                kernel.append(String.format("thread %s (%s) state %s wchan %s%n%s%n",
+                        task.getFileName(), readOrSay(task.resolve("comm")).strip(),
+                        stat.substring(stat.lastIndexOf(')') + 1).strip().split(" ")[0],
+                        readOrSay(task.resolve("wchan")).strip(),
+                        readOrSay(task.resolve("stack")).strip()));
+            }
+        } catch (IOException | RuntimeException e) {
+            kernel.append("(reading /proc failed: ").append(e).append(')');
+        }
+        try {
+            new ProcessBuilder("kill", "-QUIT", String.valueOf(process.pid())).start()
+                    .waitFor();
+            awaitLine(l -> l.startsWith("JNI global refs"), Duration.ofSeconds(15));
+        } catch (IOException e) {
+            kernel.append("(no thread dump: ").append(e).append(')');
+        }
+        return output() + "\n--- the child's threads in the kernel:\n" + kernel;
+    }
+
+    private static String readOrSay(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(" + e.getMessage() + ")";
         }
     }
 

@@ -2,6 +2,7 @@
 package org.kvmdp.selftests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -329,7 +330,9 @@ class MigrateTest {
 
     private static String listeningAddress(ChildJvm source) throws InterruptedException {
         Optional<String> line = source.awaitLine(l -> LISTENING.matcher(l).find(), STARTUP_LIMIT);
-        assertThat(line).as("source never listened; it said:%n%s", source.output()).isPresent();
+        if (line.isEmpty()) {
+            fail("source never listened; it said:%n%s", source.outputWithState());
+        }
         Matcher m = LISTENING.matcher(line.get());
         assertThat(m.find()).isTrue();
         return m.group(1);

@@ -20,7 +20,7 @@ public final class BackendFaults {
      * {@code plain}, a device-backend process, with faults: the backend (which must run
      * {@link #runBackend} to understand it) stalls after {@code stallAfterPages} answered page
      * requests, and the VMM holds the backend's page requests after {@code holdPagesAfter}
-     * unanswered; -1 turns either off.
+     * unanswered; -1 turns either off (both off: {@code plain} as it is).
      */
     public static DeviceBackendOptions withFaults(DeviceBackendOptions plain,
             long stallAfterPages, long holdPagesAfter) {
@@ -28,6 +28,9 @@ public final class BackendFaults {
         if (holdPagesAfter < -1) {
             throw new IllegalArgumentException("holdPagesAfter is -1 (off) or >= 0, got "
                     + holdPagesAfter);
+        }
+        if (stallAfterPages < 0 && holdPagesAfter < 0) {
+            return plain;
         }
         List<String> arguments = stallAfterPages < 0 ? List.of()
                 : List.of(STALL_OPTION, String.valueOf(stallAfterPages));

@@ -25,13 +25,10 @@ public final class BackendFaults {
     public static DeviceBackendOptions withFaults(DeviceBackendOptions plain,
             long stallAfterPages, long holdPagesAfter) {
         checkStall(stallAfterPages);
-        if (holdPagesAfter < -1) {
-            throw new IllegalArgumentException("holdPagesAfter is -1 (off) or >= 0, got "
-                    + holdPagesAfter);
-        }
-        if (stallAfterPages < 0 && holdPagesAfter < 0) {
+        if (stallAfterPages == -1 && holdPagesAfter == -1) {
             return plain;
         }
+        // withInjectedFaults checks holdPagesAfter, and that plain is a process.
         List<String> arguments = stallAfterPages < 0 ? List.of()
                 : List.of(STALL_OPTION, String.valueOf(stallAfterPages));
         return plain.withInjectedFaults(arguments, holdPagesAfter);

@@ -42,6 +42,8 @@ ip link set lo up 2>/dev/null
 hostname kvmdp-vm
 
 echo "kvmdp-init: $(uname -r) up in $(cut -d' ' -f1 /proc/uptime) s" >/dev/console
+# Where KASLR put the kernel: resolves RIPs that stall-watch.py reads from QEMU.
+echo "kvmdp-init: _text at $(awk '$3 == "_text" {print $1; exit}' /proc/kallsyms)" >/dev/console
 
 # The anchor VMs (one with an irqchip, one without): open before the command's
 # first VM, kept until power-off, so KVM's static keys never flip under

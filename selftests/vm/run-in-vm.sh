@@ -122,11 +122,22 @@ log "booting $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$kernel")")
 # and any death under single-threaded TCG, is the run's result.
 boots=1
 [ "$thread" = multi ] && boots=2
+# Under multi-threaded TCG the whole guest has been seen to freeze (no CPU
+# runs the guest's own watchdog): stall-watch.py then asks QEMU's monitor
+# where the vCPUs are, once (KVMDP_STALL_S seconds without console output).
+monitor=(-monitor none) watcher=""
+if [ "$thread" = multi ]; then
+	rm -f "$state/monitor.sock"
+	monitor=(-monitor "unix:$state/monitor.sock,server,nowait")
+	python3 "$(dirname "$0")/stall-watch.py" "$out/console.log" "$state/monitor.sock" \
+		"${KVMDP_STALL_S:-240}" "$out/vcpu-registers.txt" &
+	watcher=$!
+fi
 for boot in $(seq "$boots"); do
 	set +e
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 		-machine q35 -accel tcg,thread="$thread" -cpu "$cpu" -smp "$smp" -m "$mem" \
-		-display none -monitor none -serial stdio -no-reboot \
+		-display none "${monitor[@]}" -serial stdio -no-reboot \
 		-kernel "$kernel" -append "$cmdline" \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
@@ -141,6 +152,7 @@ for boot in $(seq "$boots"); do
 		"$out/console-boot$boot.log); booting it again, once"
 done
 
+[ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true
 if [ "$qemu_rc" -eq 124 ]; then
 	log "timeout: the VM ran longer than $timeout_s s"
 	exit 124

@@ -5,8 +5,9 @@
 # test VM (multi-threaded TCG):
 #   selftests/vm/run-in-vm.sh --thread multi --out results/matrix -- selftests/bench/method-matrix.sh
 #   selftests/bench/method-matrix-table.py results/matrix
-# Engine full (every mechanism, then kvm without pre-faulting, kvm-nopf) and
-# minimal (kvm, uffd-missing), in-memory source, anonymous and shmem, 1 and 2
+# Engine full (every mechanism, then kvm without pre-faulting, kvm-nopf, then
+# kvm alone in its JVM) and minimal (kvm, uffd-missing; one JVM each),
+# in-memory source, anonymous and shmem, 1 and 2
 # vCPUs x 8 MiB, 1 warm-up and 3 repetitions in rotated order per run; one
 # JSON file per run in $KVMDP_OUT.
 set -uo pipefail
@@ -21,6 +22,11 @@ for b in anonymous shmem; do
 		bench --engine full --mechanism kvm --no-kvm-pre-fault --backing $b --vcpus $v \
 			>"$out/full-nopf-$b-$v.json" 2>"$out/full-nopf-$b-$v.err"
 		echo "method-matrix: full kvm-nopf $b $v vCPU(s): exit $?"
+		# The full engine with kvm alone in its JVM, as the minimal handler runs,
+		# so that "full / minimal" compares like with like.
+		bench --engine full --mechanism kvm --backing $b --vcpus $v \
+			>"$out/full-alone-$b-$v.json" 2>"$out/full-alone-$b-$v.err"
+		echo "method-matrix: full kvm alone $b $v vCPU(s): exit $?"
 		for m in kvm uffd-missing; do
 			bench --engine minimal --mechanism $m --backing $b --vcpus $v \
 				>"$out/min-$m-$b-$v.json" 2>"$out/min-$m-$b-$v.err"

@@ -9,7 +9,8 @@ BACKINGS = ["anonymous", "shmem"]
 VCPUS = [1, 2]
 # "full alone": the full engine with kvm as the only mechanism in its JVM, as minimal runs.
 ROWS = [("full", "kvm"), ("full", "kvm-nopf"), ("full", "uffd-missing"), ("full", "uffd-sharded"),
-        ("full", "uffd-minor"), ("full", "none"), ("full alone", "kvm"), ("minimal", "kvm"),
+        ("full", "uffd-minor"), ("full", "none"), ("full alone", "kvm"),
+        ("full alone", "kvm-prealloc"), ("minimal", "kvm"), ("minimal", "kvm-prealloc"),
         ("minimal", "uffd-missing")]
 
 
@@ -19,8 +20,10 @@ def load(directory):
         for v in VCPUS:
             files = [("full", directory / f"full-{b}-{v}.json"),
                      ("full", directory / f"full-nopf-{b}-{v}.json"),
-                     ("full alone", directory / f"full-alone-{b}-{v}.json")]
-            files += [("minimal", directory / f"min-{m}-{b}-{v}.json") for m in ("kvm", "uffd-missing")]
+                     ("full alone", directory / f"full-alone-{b}-{v}.json"),
+                     ("full alone", directory / f"full-prealloc-{b}-{v}.json")]
+            files += [("minimal", directory / f"min-{m}-{b}-{v}.json")
+                      for m in ("kvm", "uffd-missing", "prealloc")]
             for engine, path in files:
                 if not path.exists() or path.stat().st_size == 0:  # not run, or did not finish
                     continue
@@ -45,6 +48,29 @@ def main():
                 print(f"| {b} | {v} | {engine} | {m} | {r['pages_per_second']:,.0f} "
                       f"({r['pages_per_second_min']:,.0f}-{r['pages_per_second_max']:,.0f}) "
                       f"| {latency} | {stall} |")
+    print()
+    print("kvm-prealloc runs alone in its JVM, uffd-missing and uffd-minor in the shared one.")
+    print()
+    print("| backing | vCPUs | kvm-prealloc / uffd-missing | kvm-prealloc / uffd-minor "
+          "| kvm-prealloc / kvm alone | full / minimal kvm-prealloc | 2 vCPUs / 1 "
+          "| kvm-prealloc p99 / p50 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for b in BACKINGS:
+        for v in VCPUS:
+            pre = rows.get(("full alone", "kvm-prealloc", b, v))
+            if pre is None or ("full", "uffd-missing", b, v) not in rows:
+                continue
+            rate = pre["pages_per_second"]
+
+            def ratio(key, fmt="{:.2f}x"):
+                other = rows.get(key)
+                return fmt.format(rate / other["pages_per_second"]) if other else "-"
+            print(f"| {b} | {v} | {ratio(('full', 'uffd-missing', b, v))} "
+                  f"| {ratio(('full', 'uffd-minor', b, v))} "
+                  f"| {ratio(('full alone', 'kvm', b, v))} "
+                  f"| {ratio(('minimal', 'kvm-prealloc', b, v), '{:.2f}')} "
+                  f"| {ratio(('full alone', 'kvm-prealloc', b, 1)) if v > 1 else '-'} "
+                  f"| {pre['fault_to_install_p99_us'] / pre['fault_to_install_p50_us']:.1f} |")
     print()
     print("| backing | vCPUs | kvm / uffd-missing | kvm / uffd-sharded | full kvm / minimal kvm "
           "| full kvm alone / minimal kvm | kvm 2 vCPUs / 1 | kvm p99 / p50 | kvm / kvm-nopf |")

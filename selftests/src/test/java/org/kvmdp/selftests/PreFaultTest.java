@@ -25,6 +25,7 @@ import org.kvmdp.postcopy.MemoryPageSource;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.driver.KvmOptions;
 import org.kvmdp.postcopy.driver.PostcopyTouchRun;
 
 /**
@@ -114,7 +115,7 @@ class PreFaultTest {
             PostcopyTouchRun.Params params = new PostcopyTouchRun.Params(
                     new TouchPages.Params(vcpus, false, PAGE, SEED, 0, TIMEOUT),
                     PostcopyOptions.defaults().withPageTimeout(Duration.ofMinutes(1)),
-                    PostcopyDestination.SWEEP_NEVER, TIMEOUT, preFault);
+                    PostcopyDestination.SWEEP_NEVER, TIMEOUT, new KvmOptions(preFault, false));
             PostcopyTouchRun.Result outcome = PostcopyTouchRun.run(Mechanism.KVM, guest, region,
                     MemoryPageSource.wrap(PostcopyTouchRun.imageFor(region, PAGE, SEED)), params);
             assertThat(outcome.guest().mismatches()).as("pages the guest read wrong").isZero();

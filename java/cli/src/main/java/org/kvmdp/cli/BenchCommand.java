@@ -25,6 +25,7 @@ import org.kvmdp.postcopy.Mechanism;
 import org.kvmdp.postcopy.Pages;
 import org.kvmdp.postcopy.PostcopyDestination;
 import org.kvmdp.postcopy.PostcopyOptions;
+import org.kvmdp.postcopy.driver.KvmOptions;
 import org.kvmdp.postcopy.driver.PostcopyTouchRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,6 +111,16 @@ final class BenchCommand implements Callable<Integer> {
                     + " second time (the default, as kvmdp migrate does); --no-kvm-pre-fault"
                     + " measures without it, in rows named kvm-nopf.")
     boolean kvmPreFault;
+
+    @Option(names = "--kvm-prealloc", negatable = true, defaultValue = "false",
+            fallbackValue = "true",
+            description = "KVM demand paging allocates the guest memory once it is non-present,"
+                    + " before the guest runs (MADV_POPULATE_WRITE), so serving a page takes no"
+                    + " host page fault: KVM's present bitmap, not the page's absence, makes the"
+                    + " guest exit, which userfaultfd MISSING cannot match (MINOR allocates up"
+                    + " front too). Off by default, as kvmdp migrate runs; rows that ran with it"
+                    + " say -prealloc.")
+    boolean kvmPrealloc;
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "full",
             converter = Engine.Converter.class, completionCandidates = Engine.Names.class,
@@ -335,7 +346,7 @@ final class BenchCommand implements Callable<Integer> {
                 Wire.Link link = effectiveWire().link();
                 MinimalHandler.Run r = switch (m) {
                     case KVM -> MinimalHandler.kvm(guest, region, image.address(), touch, link,
-                            kvmPreFault);
+                            kvmPreFault, kvmPrealloc);
                     case UFFD_MISSING -> MinimalHandler.uffdMissing(guest, region,
                             image.address(), touch, PAGE_TIMEOUT, link);
                     default -> throw new IllegalArgumentException("no minimal handler for "
@@ -360,7 +371,7 @@ final class BenchCommand implements Callable<Integer> {
                             RUN_TIMEOUT), PostcopyOptions.defaults().withPageTimeout(PAGE_TIMEOUT)
                             .withPrefetchPages(prefetch),
                     sweepAfterDemand < 0 ? PostcopyDestination.SWEEP_NEVER : sweepAfterDemand,
-                    RUN_TIMEOUT, kvmPreFault);
+                    RUN_TIMEOUT, new KvmOptions(kvmPreFault, kvmPrealloc));
             try (BenchSource pages = BenchSource.open(source,
                     PostcopyTouchRun.imageFor(region, Pages.SIZE, SEED), image, effectiveWire())) {
                 PostcopyTouchRun.Result r = PostcopyTouchRun.run(m, guest, region,
@@ -380,11 +391,14 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The mechanism's label: kvm-nopf for KVM without pre-faulting, then +pfN when it ran with
-     * prefetch (none never prefetches).
+     * The mechanism's label: kvm-nopf for KVM without pre-faulting, -prealloc for KVM with
+     * preallocation, then +pfN when it ran with prefetch (none never prefetches).
      */
     private String rowLabel(Mechanism m) {
-        String label = m == Mechanism.KVM && !kvmPreFault ? m.label() + "-nopf" : m.label();
+        String label = m.label();
+        if (m == Mechanism.KVM) {
+            label += (kvmPreFault ? "" : "-nopf") + (kvmPrealloc ? "-prealloc" : "");
+        }
         return prefetch > 1 && m != Mechanism.NONE ? label + "+pf" + prefetch : label;
     }
 

@@ -96,6 +96,17 @@ public final class GuestMemory implements AutoCloseable {
         NativeMemory.fromArray(bytes, at(offset, bytes.length));
     }
 
+    /**
+     * Allocates every page of the mapping now, writable (MADV_POPULATE_WRITE), so that later
+     * writes take no page fault: pages never touched become zero-filled pages of the backing
+     * (shmem and hugetlb: of its memfd). Throws {@link SyscallException}
+     * if the memory cannot be had (ENOMEM, or no free huge pages).
+     */
+    public void populate() {
+        checkOpen();
+        Mman.madvise(address, size, Mman.MADV_POPULATE_WRITE);
+    }
+
     /** Host address of {@code offset}, checked to leave {@code length} bytes in the mapping. */
     public long at(long offset, long length) {
         checkOpen();

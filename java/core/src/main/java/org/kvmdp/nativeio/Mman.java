@@ -16,6 +16,7 @@ public final class Mman {
     public static final int MADV_REMOVE = Uapi.getInt("MADV_REMOVE");
     public static final int MADV_HUGEPAGE = Uapi.getInt("MADV_HUGEPAGE");
     public static final int MADV_NOHUGEPAGE = Uapi.getInt("MADV_NOHUGEPAGE");
+    public static final int MADV_POPULATE_WRITE = Uapi.getInt("MADV_POPULATE_WRITE");
     public static final int MFD_CLOEXEC = Uapi.getInt("MFD_CLOEXEC");
     public static final int MFD_HUGETLB = Uapi.getInt("MFD_HUGETLB");
     public static final int MFD_HUGE_2MB = Uapi.getInt("MFD_HUGE_2MB");

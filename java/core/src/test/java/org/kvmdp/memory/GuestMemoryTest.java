@@ -38,6 +38,36 @@ class GuestMemoryTest {
         assertThat(mapped(address)).as("unmapped on close").isFalse();
     }
 
+    /** populate() leaves no page of the mapping to be allocated by a later write. */
+    @ParameterizedTest
+    @EnumSource(value = Backing.class, names = {"ANONYMOUS", "SHMEM"})
+    void populateAllocatesEveryPageAndKeepsThemZero(Backing backing) throws IOException {
+        long size = 64 * backing.pageSize();
+        try (GuestMemory memory = GuestMemory.allocate(backing, size)) {
+            assertThat(residentKib(memory.address())).as("resident before populate").isZero();
+            memory.populate();
+            assertThat(residentKib(memory.address()) * 1024).as("resident after populate")
+                    .isEqualTo(size);
+            for (long offset = 0; offset < size; offset += backing.pageSize()) {
+                assertThat(memory.getLong(offset)).as("page at %d", offset).isZero();
+            }
+        }
+        try (GuestMemory closed = GuestMemory.allocate(backing, size)) {
+            closed.close();
+            assertThatThrownBy(closed::populate).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    /** The Rss of the mapping that starts at {@code address}, from /proc/self/smaps. */
+    private static long residentKib(long address) throws IOException {
+        String smaps = Files.readString(Path.of("/proc/self/smaps"));
+        int at = smaps.indexOf("\n" + Long.toHexString(address) + "-");
+        assertThat(at).as("mapping listed in smaps").isNotNegative();
+        int rss = smaps.indexOf("\nRss:", at);
+        String line = smaps.substring(rss + 5, smaps.indexOf('\n', rss + 1)).trim();
+        return Long.parseLong(line.replace("kB", "").trim());
+    }
+
     @Test
     void transparentHugePagesAreAdvisedHuge() throws IOException {
         assumeTrue(Backing.THP.isAvailable(), () -> Backing.THP.unavailabilityReason().get());

@@ -58,21 +58,26 @@ public final class MinimalHandler {
      */
     public static Run kvm(GuestVm guest, MemoryRegion region, long source,
             TouchPages.Params params) {
-        return kvm(guest, region, source, params, Wire.NONE.link(), true);
+        return kvm(guest, region, source, params, Wire.NONE.link(), true, false);
     }
 
     /**
      * As {@link #kvm(GuestVm, MemoryRegion, long, TouchPages.Params)} with every page crossing
      * {@code wire} first: the vCPU thread books the 4 KiB on the link, copies, sleeps until the
      * page would have arrived, then marks it present; and then, if {@code preFault}, maps it
-     * with KVM_PRE_FAULT_MEMORY (until KVM first refuses: shadow paging cannot).
+     * with KVM_PRE_FAULT_MEMORY (until KVM first refuses: shadow paging cannot). With
+     * {@code preallocate} the region's memory is allocated once it is non-present, before the
+     * guest runs, as the engine's KVM path does with the same option.
      */
     public static Run kvm(GuestVm guest, MemoryRegion region, long source,
-            TouchPages.Params params, Wire.Link wire, boolean preFault) {
+            TouchPages.Params params, Wire.Link wire, boolean preFault, boolean preallocate) {
         long size = region.size();
         DemandPaging dp = DemandPaging.of(guest.vm());
         dp.enable();
         dp.markNonPresent(region.gpa(), size);
+        if (preallocate) {
+            region.memory().populate();
+        }
         int pages = Math.toIntExact(size / PAGE);
         byte[] installs = new byte[pages];
         // Each vCPU touches only its own slice, so it faults about once per page of it; a

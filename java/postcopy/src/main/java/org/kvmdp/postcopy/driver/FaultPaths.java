@@ -23,19 +23,19 @@ public final class FaultPaths {
      */
     public static FaultPath open(Mechanism mechanism, GuestVm guest, MemoryRegion region,
             int vcpus) {
-        return open(mechanism, guest, region, vcpus, true);
+        return open(mechanism, guest, region, vcpus, KvmOptions.DEFAULT);
     }
 
     /**
-     * {@link #open(Mechanism, GuestVm, MemoryRegion, int)}; {@code kvmPreFault} false keeps
-     * KVM demand paging from mapping a served page before its vCPU re-enters (to measure what
-     * that saves), and means nothing to the other mechanisms.
+     * {@link #open(Mechanism, GuestVm, MemoryRegion, int)}, KVM demand paging run as
+     * {@code kvm} says (to measure what pre-faulting or preallocation changes); {@code kvm}
+     * means nothing to the other mechanisms.
      */
     public static FaultPath open(Mechanism mechanism, GuestVm guest, MemoryRegion region,
-            int vcpus, boolean kvmPreFault) {
+            int vcpus, KvmOptions kvm) {
         switch (mechanism) {
             case KVM:
-                return new KvmDemandPagingPath(guest.vm(), region, kvmPreFault);
+                return new KvmDemandPagingPath(guest.vm(), region, kvm);
             case UFFD_MISSING:
                 return UffdFaultPath.missing(region);
             case UFFD_MINOR:

@@ -38,7 +38,9 @@ import org.kvmdp.postcopy.Requester;
  * KVM_PRE_FAULT_MEMORY before it re-enters, so the guest's retried access does not take a
  * second fault into KVM (the one that would map it): one guest exit per page, as
  * userfaultfd's in-kernel wait has. Where KVM cannot pre-fault (shadow paging) it stops
- * trying after the first refusal.
+ * trying after the first refusal. With preallocation on ({@link KvmOptions#preallocate}),
+ * attach() allocates the region's memory once it is non-present, so serving a page takes no
+ * host page fault.
  */
 final class KvmDemandPagingPath implements FaultPath {
     private static final int POLL_MILLIS = 50;
@@ -54,13 +56,14 @@ final class KvmDemandPagingPath implements FaultPath {
     private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
     /** Cleared, by any vCPU thread, when KVM refuses to pre-fault (it will not change). */
     private volatile boolean preFault;
+    private final boolean preallocate;
     // Set by attach(), before any vCPU runs.
     private PostcopyDestination destination;
     private NotificationFd notifications;
     private Thread reader;
     private boolean enabled;
 
-    KvmDemandPagingPath(Vm vm, MemoryRegion region, boolean preFault) {
+    KvmDemandPagingPath(Vm vm, MemoryRegion region, KvmOptions options) {
         this.dp = DemandPaging.of(vm);
         if (!dp.isSupported()) {
             throw new IllegalStateException("this kernel has no KVM_CAP_DEMAND_PAGING: boot the"
@@ -68,7 +71,8 @@ final class KvmDemandPagingPath implements FaultPath {
         }
         this.region = region;
         this.installer = new KvmDemandPagingInstaller(region, dp);
-        this.preFault = preFault;
+        this.preFault = options.preFault();
+        this.preallocate = options.preallocate();
     }
 
     @Override
@@ -85,6 +89,10 @@ final class KvmDemandPagingPath implements FaultPath {
         dp.enable();
         enabled = true;
         dp.markNonPresent(region.gpa(), region.size());
+        if (preallocate) {
+            // Non-present first: the guest must never see the zero pages this makes.
+            region.memory().populate();
+        }
         notifications = dp.openNotificationFd();
         reader = new Thread(this::readNotifications, "kvmdp-dp-notify");
         reader.setDaemon(true);

@@ -34,21 +34,22 @@ public final class PostcopyTouchRun {
     /**
      * What to run; the sweep starts once {@code demandBeforeSweep} pages were demand-fetched
      * ({@link PostcopyDestination#SWEEP_NEVER}: every page is demand-fetched);
-     * {@code kvmPreFault} as in {@link FaultPaths#open(Mechanism, GuestVm, MemoryRegion, int,
-     * boolean)}.
+     * {@code kvm} as in {@link FaultPaths#open(Mechanism, GuestVm, MemoryRegion, int,
+     * KvmOptions)}.
      */
     public record Params(TouchPages.Params touch, PostcopyOptions options,
-            long demandBeforeSweep, Duration completionTimeout, boolean kvmPreFault) {
-        /** With KVM pre-faulting on, as {@code kvmdp migrate} runs. */
+            long demandBeforeSweep, Duration completionTimeout, KvmOptions kvm) {
+        /** With {@link KvmOptions#DEFAULT}, as {@code kvmdp migrate} runs. */
         public Params(TouchPages.Params touch, PostcopyOptions options, long demandBeforeSweep,
                 Duration completionTimeout) {
-            this(touch, options, demandBeforeSweep, completionTimeout, true);
+            this(touch, options, demandBeforeSweep, completionTimeout, KvmOptions.DEFAULT);
         }
 
         public Params {
             Objects.requireNonNull(touch, "touch");
             Objects.requireNonNull(options, "options");
             Objects.requireNonNull(completionTimeout, "completionTimeout");
+            Objects.requireNonNull(kvm, "kvm");
             if (demandBeforeSweep < 0) {
                 throw new IllegalArgumentException("demandBeforeSweep must be >= 0");
             }
@@ -107,7 +108,7 @@ public final class PostcopyTouchRun {
             return none(guest, region, source, params);
         }
         try (FaultPath path = FaultPaths.open(mechanism, guest, region, params.touch().vcpus(),
-                params.kvmPreFault());
+                params.kvm());
                 PostcopyDestination destination = destination(source, path.installer(), params)) {
             path.attach(destination);
             TouchPages.MemoryFaultHandler served = path.faultHandler();

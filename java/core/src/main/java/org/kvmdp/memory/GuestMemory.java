@@ -99,8 +99,8 @@ public final class GuestMemory implements AutoCloseable {
     /**
      * Allocates every page of the mapping now, writable (MADV_POPULATE_WRITE), so that later
      * writes take no page fault: pages never touched become zero-filled pages of the backing
-     * (shmem and hugetlb: of its memfd). Throws {@link SyscallException}
-     * if the memory cannot be had (ENOMEM, or no free huge pages).
+     * (shmem and hugetlb: of its memfd). Throws {@link SyscallException} if the memory cannot
+     * be had (ENOMEM, or no free huge pages).
      */
     public void populate() {
         checkOpen();

@@ -44,9 +44,9 @@ class GuestMemoryTest {
     void populateAllocatesEveryPageAndKeepsThemZero(Backing backing) throws IOException {
         long size = 64 * backing.pageSize();
         try (GuestMemory memory = GuestMemory.allocate(backing, size)) {
-            assertThat(residentKib(memory.address())).as("resident before populate").isZero();
+            assertThat(residentKib(memory)).as("resident before populate").isZero();
             memory.populate();
-            assertThat(residentKib(memory.address()) * 1024).as("resident after populate")
+            assertThat(residentKib(memory) * 1024).as("resident after populate")
                     .isEqualTo(size);
             for (long offset = 0; offset < size; offset += backing.pageSize()) {
                 assertThat(memory.getLong(offset)).as("page at %d", offset).isZero();
@@ -58,26 +58,26 @@ class GuestMemoryTest {
         }
     }
 
-    /** The Rss of the mapping that starts at {@code address}, from /proc/self/smaps. */
-    private static long residentKib(long address) throws IOException {
+    /** The Rss of {@code memory}'s mapping. */
+    private static long residentKib(GuestMemory memory) throws IOException {
+        return Long.parseLong(smapsField(memory, "Rss").replace("kB", "").trim());
+    }
+
+    /** What follows "{@code field}:" in the /proc/self/smaps entry of {@code memory}'s mapping. */
+    private static String smapsField(GuestMemory memory, String field) throws IOException {
         String smaps = Files.readString(Path.of("/proc/self/smaps"));
-        int at = smaps.indexOf("\n" + Long.toHexString(address) + "-");
+        int at = smaps.indexOf("\n" + Long.toHexString(memory.address()) + "-");
         assertThat(at).as("mapping listed in smaps").isNotNegative();
-        int rss = smaps.indexOf("\nRss:", at);
-        String line = smaps.substring(rss + 5, smaps.indexOf('\n', rss + 1)).trim();
-        return Long.parseLong(line.replace("kB", "").trim());
+        int line = smaps.indexOf("\n" + field + ":", at) + 1;
+        assertThat(line).as("%s in the mapping's entry", field).isPositive();
+        return smaps.substring(line + field.length() + 1, smaps.indexOf('\n', line));
     }
 
     @Test
     void transparentHugePagesAreAdvisedHuge() throws IOException {
         assumeTrue(Backing.THP.isAvailable(), () -> Backing.THP.unavailabilityReason().get());
         try (GuestMemory memory = GuestMemory.allocate(Backing.THP, 4L << 20)) {
-            String smaps = Files.readString(Path.of("/proc/self/smaps"));
-            String start = Long.toHexString(memory.address());
-            int at = smaps.indexOf("\n" + start + "-");
-            assertThat(at).as("mapping listed in smaps").isNotNegative();
-            int next = smaps.indexOf("VmFlags:", at);
-            assertThat(smaps.substring(next, smaps.indexOf('\n', next))).contains(" hg");
+            assertThat(smapsField(memory, "VmFlags")).contains(" hg");
         }
     }
 
